@@ -1,0 +1,157 @@
+"""What can go wrong talking to CrossTrade, as one exception tree with a single root.
+
+    CrossTradeError                  any failure; `trader_message` is what the window shows
+    ├── TransportError               no HTTP answer: refused, timed out, reset
+    ├── BadResponseError             an answer that is not the JSON we expect (HTML, junk, shape)
+    └── ApiError                     CrossTrade answered with an error
+        ├── AuthenticationError      401 / 403: bad token or no Pro plan
+        ├── NotConnectedError        408: NinjaTrader or the XT add-on is offline
+        ├── RateLimitedError         429: carries `retry_after` seconds
+        ├── RejectedError            400 / 404, or `error` / `success: false` in a 2xx
+        └── ServerError              5xx
+
+Every error says whether the request may have taken effect (`may_have_executed`). For an order
+POST that flag decides between "not sent" and "outcome unknown: reconciling". Messages never
+contain the API token: the client never puts it anywhere but the Authorization header.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "BadResponseError",
+    "CrossTradeError",
+    "NotConnectedError",
+    "RateLimitedError",
+    "RejectedError",
+    "ServerError",
+    "TransportError",
+]
+
+
+class CrossTradeError(Exception):
+    """Root of every client error.
+
+    `may_have_executed` is True when the server may have acted on the request (only ever for a
+    POST): the order is then *unknown*, to be settled by reading positions and orders.
+    """
+
+    def __init__(self, message: str, *, method: str = "", path: str = "",
+                 may_have_executed: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+        self.may_have_executed = may_have_executed
+
+    @property
+    def trader_message(self) -> str:
+        """One sentence a trader understands, saying what happened."""
+        return self.message
+
+    @property
+    def outcome_note(self) -> str:
+        """Whether the order may have gone through, for messages about a send."""
+        if self.may_have_executed:
+            return "The order may have gone through: checking positions and orders."
+        return "Nothing was placed."
+
+
+class TransportError(CrossTradeError):
+    """No HTTP answer arrived: connection refused, timed out, or reset.
+
+    `request_sent` is False only when we know the request never left (connect failed), so a POST
+    can be reported as "not sent" rather than "unknown".
+    """
+
+    def __init__(self, message: str, *, method: str = "", path: str = "",
+                 request_sent: bool = True) -> None:
+        super().__init__(message, method=method, path=path,
+                         may_have_executed=request_sent and method == "POST")
+        self.request_sent = request_sent
+
+    @property
+    def trader_message(self) -> str:
+        if not self.request_sent:
+            return f"Cannot reach CrossTrade ({self.message})."
+        return f"No answer from CrossTrade ({self.message})."
+
+
+class BadResponseError(CrossTradeError):
+    """An answer that is not the JSON CrossTrade sends (an HTML page, junk, a wrong shape)."""
+
+    def __init__(self, message: str, *, method: str = "", path: str = "", status: int = 0) -> None:
+        # A 2xx with an unreadable body to a POST may still have placed the order.
+        super().__init__(message, method=method, path=path,
+                         may_have_executed=method == "POST" and 200 <= status < 300)
+        self.status = status
+
+    @property
+    def trader_message(self) -> str:
+        return f"CrossTrade sent an unexpected answer ({self.message})."
+
+
+class ApiError(CrossTradeError):
+    """CrossTrade answered with an error status or an `error` field."""
+
+    def __init__(self, message: str, *, status: int, error: str | None = None,
+                 detail: str | None = None, method: str = "", path: str = "",
+                 may_have_executed: bool = False) -> None:
+        super().__init__(message, method=method, path=path, may_have_executed=may_have_executed)
+        self.status = status
+        self.error = error
+        self.detail = detail
+
+    @property
+    def server_text(self) -> str:
+        """The server's own words (error and detail), for the activity log."""
+        parts = [p for p in (self.error, self.detail) if p]
+        return ": ".join(parts) if parts else f"HTTP {self.status}"
+
+
+class AuthenticationError(ApiError):
+    """401 / 403: the token is missing, wrong, or the account has no Pro plan."""
+
+    @property
+    def trader_message(self) -> str:
+        return ("CrossTrade refused the API token (check it under Token…; the API needs a Pro "
+                "plan).")
+
+
+class NotConnectedError(ApiError):
+    """408: CrossTrade is reachable but NinjaTrader or its XT add-on is not connected."""
+
+    @property
+    def trader_message(self) -> str:
+        return "NinjaTrader is not connected to CrossTrade (is NT8 running with the XT add-on?)."
+
+
+class RateLimitedError(ApiError):
+    """429: over the shared 180 requests/minute budget. `retry_after` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float, error: str | None = None,
+                 detail: str | None = None, method: str = "", path: str = "") -> None:
+        super().__init__(message, status=429, error=error, detail=detail, method=method, path=path)
+        self.retry_after = retry_after
+
+    @property
+    def trader_message(self) -> str:
+        return ("CrossTrade rate limit reached: sending is possible again in "
+                f"{self.retry_after:.0f} s.")
+
+
+class RejectedError(ApiError):
+    """400 / 404 or an `error` in the body: CrossTrade refused the request; nothing happened."""
+
+    @property
+    def trader_message(self) -> str:
+        return f"Rejected by CrossTrade: {self.server_text}."
+
+
+class ServerError(ApiError):
+    """5xx: CrossTrade failed. For a POST the server may have acted before failing."""
+
+    @property
+    def trader_message(self) -> str:
+        return f"CrossTrade had a server error (HTTP {self.status})."

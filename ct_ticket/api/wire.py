@@ -1,0 +1,381 @@
+"""The only module that knows CrossTrade's response field names.
+
+Each `parse_*` function takes decoded JSON and returns a typed value, or raises `ShapeError`
+when the JSON is not the shape CrossTrade documents. Parsing is forgiving where the reference
+marks a shape as unconfirmed (account lists, a `data` wrapper, numbers sent as strings) and strict
+where a wrong guess would mislead a trader (an order acknowledgement without an order id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Account",
+    "CloseResult",
+    "OrderAck",
+    "OrderInfo",
+    "Position",
+    "Quote",
+    "ShapeError",
+    "error_fields",
+    "parse_account",
+    "parse_accounts",
+    "parse_cancel",
+    "parse_close",
+    "parse_order",
+    "parse_order_ack",
+    "parse_orders",
+    "parse_position",
+    "parse_positions",
+    "parse_quote",
+    "parse_quotes",
+    "unwrap",
+]
+
+
+class ShapeError(ValueError):
+    """The JSON is valid but not shaped like CrossTrade's answer."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """An NT8 account as CrossTrade describes it."""
+
+    name: str
+    display_name: str = ""
+    provider: str = ""
+    connection_status: str = ""
+    account_type: str = ""
+    net_liquidation: float | None = None
+    unrealized_pnl: float | None = None
+    realized_pnl: float | None = None
+
+
+@dataclass(frozen=True)
+class Position:
+    """A position; `quantity` is unsigned and `market_position` says Long, Short or Flat."""
+
+    account: str
+    instrument: str
+    market_position: str
+    quantity: int
+    average_price: float = 0.0
+    market_price: float | None = None
+    unrealized_pnl: float | None = None
+
+    @property
+    def is_flat(self) -> bool:
+        return self.quantity == 0 or self.market_position.lower() not in ("long", "short")
+
+    @property
+    def signed_quantity(self) -> int:
+        """Positive when long, negative when short, zero when flat."""
+        if self.is_flat:
+            return 0
+        return self.quantity if self.market_position.lower() == "long" else -self.quantity
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A market quote: prices plus the contract facts the ticket steps prices by."""
+
+    instrument: str
+    bid: float | None = None
+    ask: float | None = None
+    last: float | None = None
+    tick_size: float | None = None
+    point_value: float | None = None
+    description: str = ""
+    epoch: float | None = None
+    is_market_open: bool | None = None
+
+
+@dataclass(frozen=True)
+class OrderAck:
+    """CrossTrade's acknowledgement of a placement: the order id to track it by."""
+
+    order_id: str
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderInfo:
+    """One order as `GET .../orders/{id}` describes it (NT8 PascalCase enum names)."""
+
+    order_id: str
+    account: str = ""
+    instrument: str = ""
+    action: str = ""
+    order_type: str = ""
+    order_state: str = ""
+    quantity: int = 0
+    filled: int = 0
+    average_fill_price: float | None = None
+    limit_price: float | None = None
+    stop_price: float | None = None
+
+    WORKING_STATES = frozenset(
+        {"initialized", "submitted", "accepted", "working", "changepending", "changesubmitted",
+         "cancelpending", "cancelsubmitted", "partfilled", "triggerpending"}
+    )
+
+    @property
+    def is_working(self) -> bool:
+        return self.order_state.lower() in self.WORKING_STATES
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    """What a close, flatten or cancel did: positions closed, orders affected, any warning."""
+
+    closed_positions: tuple[Position, ...] = ()
+    order_ids: tuple[str, ...] = ()
+    warning: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def unwrap(payload: Any) -> Any:
+    """Strip a `{"data": ...}` wrapper if present (documented generically, never seen)."""
+    if isinstance(payload, dict) and "data" in payload and isinstance(payload["data"], dict | list):
+        inner = payload["data"]
+        if isinstance(inner, dict):
+            return {**{k: v for k, v in payload.items() if k != "data"}, **inner}
+        return inner
+    return payload
+
+
+def error_fields(payload: Any) -> tuple[str | None, str | None] | None:
+    """`(error, detail)` when the body reports a failure (`error` present or `success: false`)."""
+    if not isinstance(payload, dict):
+        return None
+    error = payload.get("error")
+    if error is None and payload.get("success") is not False:
+        return None
+    detail = payload.get("detail") or payload.get("message")
+    return (str(error) if error is not None else None,
+            str(detail) if detail is not None else None)
+
+
+def _object(payload: Any, what: str) -> dict[str, Any]:
+    payload = unwrap(payload)
+    if not isinstance(payload, dict):
+        raise ShapeError(f"expected a JSON object for {what}, got {type(payload).__name__}")
+    return payload
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _integer(value: Any) -> int:
+    number = _number(value)
+    return int(number) if number is not None else 0
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _list(payload: dict[str, Any], key: str) -> list[Any]:
+    value = payload.get(key)
+    return value if isinstance(value, list) else []
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+def parse_account(payload: Any) -> Account:
+    """One account object (`GET /accounts/{account}`, or an item of a list or snapshot)."""
+    if isinstance(payload, str) and payload.strip():
+        return Account(name=payload.strip())
+    obj = _object(payload, "an account")
+    if isinstance(obj.get("account"), dict):  # snapshot entry: {"account": {...}, "positions": []}
+        obj = obj["account"]
+    name = obj.get("name") or obj.get("accountName") or obj.get("account") or obj.get("displayName")
+    if not isinstance(name, str) or not name.strip():
+        raise ShapeError("account without a name")
+    item: dict[str, Any] = obj["item"] if isinstance(obj.get("item"), dict) else {}
+    return Account(
+        name=name.strip(),
+        display_name=_text(obj.get("displayName")),
+        provider=_text(obj.get("provider")),
+        connection_status=_text(obj.get("connectionStatus")),
+        account_type=_text(obj.get("type") if obj.get("type") != "snapshot" else ""),
+        net_liquidation=_number(item.get("netLiquidation")),
+        unrealized_pnl=_number(item.get("unrealizedProfitLoss")),
+        realized_pnl=_number(item.get("realizedProfitLoss")),
+    )
+
+
+def parse_accounts(payload: Any) -> list[Account]:
+    """An account list in any plausible shape: `{"accounts": [...]}`, a bare array, an object
+    keyed by name, or the documented snapshot; items may be objects or plain names."""
+    payload = unwrap(payload)
+    items: Any
+    if isinstance(payload, list):
+        items = payload
+    elif isinstance(payload, dict) and "accounts" in payload:
+        items = payload["accounts"]
+        if isinstance(items, dict):
+            items = [
+                {**value, "name": value.get("name", key)} if isinstance(value, dict) else key
+                for key, value in items.items()
+            ]
+    else:
+        raise ShapeError("no account list in the answer")
+    if not isinstance(items, list):
+        raise ShapeError("the account list is not a list")
+    accounts = [parse_account(item) for item in items]
+    seen: set[str] = set()
+    unique = []
+    for account in accounts:
+        if account.name.lower() not in seen:
+            seen.add(account.name.lower())
+            unique.append(account)
+    return unique
+
+
+# --- positions ------------------------------------------------------------------------------
+
+
+def parse_position(payload: Any, *, account: str = "", instrument: str = "") -> Position:
+    """A position object. A 'flat' answer may carry no position fields at all."""
+    obj = _object(payload, "a position")
+    market_position = _text(obj.get("marketPosition")) or "Flat"
+    return Position(
+        account=_text(obj.get("account")) or account,
+        instrument=_text(obj.get("instrument")) or instrument,
+        market_position=market_position,
+        quantity=abs(_integer(obj.get("quantity"))),
+        average_price=_number(obj.get("averagePrice")) or 0.0,
+        market_price=_number(obj.get("marketPrice")),
+        unrealized_pnl=_number(obj.get("unrealizedProfitLoss")),
+    )
+
+
+def parse_positions(payload: Any) -> list[Position]:
+    """`{"positions": [...], "count": N}` or a bare array."""
+    payload = unwrap(payload)
+    if isinstance(payload, dict):
+        if "positions" not in payload:
+            raise ShapeError("no positions list in the answer")
+        payload = payload["positions"]
+    if not isinstance(payload, list):
+        raise ShapeError("the positions are not a list")
+    return [parse_position(item) for item in payload]
+
+
+def parse_close(payload: Any) -> CloseResult:
+    """Close, flatten and flatten-everything answers."""
+    obj = _object(payload, "a close result")
+    return CloseResult(
+        closed_positions=tuple(parse_position(p) for p in _list(obj, "closedPositions")),
+        order_ids=tuple(_text(i) for i in _list(obj, "orderIds")),
+        warning=_text(obj.get("warning")) or None,
+    )
+
+
+def parse_cancel(payload: Any) -> CloseResult:
+    """Cancel answers: `{"orderIds": [...]}` for many, `{"orderId": ...}` for one."""
+    obj = _object(payload, "a cancel result")
+    ids = [_text(i) for i in _list(obj, "orderIds")]
+    if not ids and obj.get("orderId"):
+        ids = [_text(obj["orderId"])]
+    return CloseResult(order_ids=tuple(ids), warning=_text(obj.get("warning")) or None)
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+def parse_order_ack(payload: Any) -> OrderAck:
+    """`{"orderId": "...", "success": true}`; without an id the order is untrackable: an error."""
+    obj = _object(payload, "an order acknowledgement")
+    order_id = obj.get("orderId")
+    if not isinstance(order_id, str | int) or not str(order_id).strip():
+        raise ShapeError("the answer has no orderId")
+    return OrderAck(order_id=str(order_id), warning=_text(obj.get("warning")) or None)
+
+
+def parse_order(payload: Any) -> OrderInfo:
+    """One order object from `GET .../orders/{orderId}` or an item of an order list."""
+    obj = _object(payload, "an order")
+    order_id = obj.get("orderId") or obj.get("id")
+    if not order_id:
+        raise ShapeError("order without an orderId")
+    return OrderInfo(
+        order_id=_text(order_id),
+        account=_text(obj.get("account")),
+        instrument=_text(obj.get("instrument")),
+        action=_text(obj.get("orderAction") or obj.get("action")),
+        order_type=_text(obj.get("orderType")),
+        order_state=_text(obj.get("orderState")),
+        quantity=_integer(obj.get("quantity")),
+        filled=_integer(obj.get("filled")),
+        average_fill_price=_number(obj.get("averageFillPrice")),
+        limit_price=_number(obj.get("limitPrice")),
+        stop_price=_number(obj.get("stopPrice")),
+    )
+
+
+def parse_orders(payload: Any) -> list[OrderInfo]:
+    """`{"orders": [...]}` (shape unconfirmed) or a bare array."""
+    payload = unwrap(payload)
+    if isinstance(payload, dict):
+        payload = payload.get("orders")
+    if not isinstance(payload, list):
+        raise ShapeError("no orders list in the answer")
+    return [parse_order(item) for item in payload]
+
+
+# --- quotes ---------------------------------------------------------------------------------
+
+
+def parse_quote(payload: Any) -> Quote:
+    """One quote object (§9); a one-element array is accepted too."""
+    payload = unwrap(payload)
+    if isinstance(payload, list) and len(payload) == 1:
+        payload = payload[0]
+    obj = _object(payload, "a quote")
+    instrument = obj.get("instrument")
+    if not isinstance(instrument, str) or not instrument:
+        raise ShapeError("quote without an instrument")
+    tick_size = _number(obj.get("tickSize"))
+    market_open = obj.get("isMarketOpen")
+    return Quote(
+        instrument=instrument,
+        bid=_number(obj.get("bid")),
+        ask=_number(obj.get("ask")),
+        last=_number(obj.get("last")),
+        tick_size=tick_size if tick_size and tick_size > 0 else None,
+        point_value=_number(obj.get("pointValue")),
+        description=_text(obj.get("description")),
+        epoch=_number(obj.get("epoch")),
+        is_market_open=market_open if isinstance(market_open, bool) else None,
+    )
+
+
+def parse_quotes(payload: Any) -> list[Quote]:
+    """Several quotes: a bare JSON array (documented), or a single object."""
+    payload = unwrap(payload)
+    if isinstance(payload, dict):
+        if isinstance(payload.get("quotes"), list):
+            payload = payload["quotes"]
+        else:
+            return [parse_quote(payload)]
+    if not isinstance(payload, list):
+        raise ShapeError("the quotes are not a list")
+    return [parse_quote(item) for item in payload]

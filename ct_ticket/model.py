@@ -1,0 +1,483 @@
+"""The order model: sides, types, time in force, and a validated, immutable order request.
+
+Pure Python on purpose: no Qt, no httpx. The window, the client and the tests all agree on
+what a valid order is by asking this module, and it alone turns an order into the JSON body
+that CrossTrade documents for `orders/place` and `orders/flatplace`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "DEFAULT_MAX_QUANTITY",
+    "ContractSpec",
+    "OrderProblem",
+    "OrderRequest",
+    "OrderType",
+    "OrderValidationError",
+    "Side",
+    "TimeInForce",
+    "build_order",
+    "contract_spec",
+    "instrument_problem",
+    "is_on_tick",
+    "needs_limit_price",
+    "needs_stop_price",
+    "normalize_instrument",
+    "parse_price",
+    "root_symbol",
+    "round_to_tick",
+]
+
+DEFAULT_MAX_QUANTITY = 100
+
+
+class Side(StrEnum):
+    """Order action, spelled as the REST API documents it."""
+
+    BUY = "BUY"
+    SELL = "SELL"
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class OrderType(StrEnum):
+    """Order type, spelled as the REST API documents it."""
+
+    MARKET = "MARKET"
+    LIMIT = "LIMIT"
+    STOPMARKET = "STOPMARKET"
+    STOPLIMIT = "STOPLIMIT"
+
+    @property
+    def short_label(self) -> str:
+        """The abbreviation traders read on a button: MKT, LMT, STP, STPLMT."""
+        return _SHORT_LABELS[self]
+
+
+_SHORT_LABELS = {
+    OrderType.MARKET: "MKT",
+    OrderType.LIMIT: "LMT",
+    OrderType.STOPMARKET: "STP",
+    OrderType.STOPLIMIT: "STPLMT",
+}
+
+
+class TimeInForce(StrEnum):
+    """Time in force, spelled as the REST API documents it."""
+
+    DAY = "DAY"
+    GTC = "GTC"
+
+
+def needs_limit_price(order_type: OrderType) -> bool:
+    """LIMIT and STOPLIMIT carry a limit price; the others must not send one."""
+    return order_type in (OrderType.LIMIT, OrderType.STOPLIMIT)
+
+
+def needs_stop_price(order_type: OrderType) -> bool:
+    """STOPMARKET and STOPLIMIT carry a stop price; the others must not send one."""
+    return order_type in (OrderType.STOPMARKET, OrderType.STOPLIMIT)
+
+
+# --- instruments -------------------------------------------------------------------------
+
+_MONTH_CODES = "FGHJKMNQUVXZ"
+_MONTH_NAMES = "JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC"
+_ROOT = r"[A-Z0-9]{1,5}"
+# Each form CrossTrade resolves (reference §3), with the root captured.
+_INSTRUMENT_FORMS = (
+    re.compile(rf"^(?P<root>{_ROOT}) (?:0[1-9]|1[0-2])-\d{{2}}$"),  # NT8 dated: "ES 12-25"
+    re.compile(rf"^(?P<root>{_ROOT}) (?:{_MONTH_NAMES})\d{{2}}$"),  # webhook style: "ES MAR25"
+    re.compile(rf"^(?P<root>{_ROOT})[12]!$"),  # TradingView continuous: "ES1!"
+    re.compile(rf"^(?P<root>[A-Z0-9]{{1,4}})[{_MONTH_CODES}]\d{{1,2}}$"),  # CME code: "ESH26"
+    re.compile(rf"^(?P<root>{_ROOT})$"),  # front month: "ES"
+)
+_HAS_LETTER = re.compile(r"[A-Z]")
+
+
+def normalize_instrument(text: str) -> str:
+    """Trim, collapse inner whitespace and upper-case: how a typed instrument is sent."""
+    return " ".join(text.split()).upper()
+
+
+def _match_root(instrument: str) -> str | None:
+    for form in _INSTRUMENT_FORMS:
+        match = form.match(instrument)
+        if match and _HAS_LETTER.search(match["root"]):
+            return match["root"]
+    return None
+
+
+def instrument_problem(text: str) -> str | None:
+    """Why this text is not an instrument CrossTrade accepts, or None when it is."""
+    instrument = normalize_instrument(text)
+    if not instrument:
+        return "Choose an instrument."
+    if _match_root(instrument) is None:
+        return (
+            f"'{instrument}' is not an instrument name CrossTrade accepts: "
+            "use e.g. 'ES 12-26', 'ES', 'ES1!' or 'ESZ26'."
+        )
+    return None
+
+
+def root_symbol(instrument: str) -> str | None:
+    """The product root ("MES" for "MES 12-25", "MESZ5" or "MES1!"), None when unrecognised.
+
+    A code such as "ESH26" also reads as a five-letter root; the known contract table decides.
+    """
+    normalized = normalize_instrument(instrument)
+    candidates = [
+        match["root"] for form in _INSTRUMENT_FORMS if (match := form.match(normalized))
+    ]
+    for root in candidates:
+        if root in _CONTRACTS:
+            return root
+    return candidates[0] if candidates else None
+
+
+# --- contract specifications -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    """Tick size and point value of a futures product (from the quote, or the built-in table)."""
+
+    tick_size: Decimal
+    point_value: Decimal
+    description: str = ""
+
+    @property
+    def tick_value(self) -> Decimal:
+        return self.tick_size * self.point_value
+
+
+def _spec(tick: str, point_value: str, description: str) -> ContractSpec:
+    return ContractSpec(Decimal(tick), Decimal(point_value), description)
+
+
+# Offline and demo fallback; a live quote's tickSize/pointValue always wins.
+_CONTRACTS: dict[str, ContractSpec] = {
+    "ES": _spec("0.25", "50", "E-mini S&P 500"),
+    "MES": _spec("0.25", "5", "Micro E-mini S&P 500"),
+    "NQ": _spec("0.25", "20", "E-mini Nasdaq-100"),
+    "MNQ": _spec("0.25", "2", "Micro E-mini Nasdaq-100"),
+    "YM": _spec("1", "5", "E-mini Dow"),
+    "MYM": _spec("1", "0.5", "Micro E-mini Dow"),
+    "RTY": _spec("0.1", "50", "E-mini Russell 2000"),
+    "M2K": _spec("0.1", "5", "Micro E-mini Russell 2000"),
+    "EMD": _spec("0.1", "100", "E-mini S&P MidCap 400"),
+    "CL": _spec("0.01", "1000", "Crude Oil"),
+    "MCL": _spec("0.01", "100", "Micro WTI Crude Oil"),
+    "QM": _spec("0.025", "500", "E-mini Crude Oil"),
+    "NG": _spec("0.001", "10000", "Natural Gas"),
+    "QG": _spec("0.005", "2500", "E-mini Natural Gas"),
+    "RB": _spec("0.0001", "42000", "RBOB Gasoline"),
+    "HO": _spec("0.0001", "42000", "NY Harbor ULSD"),
+    "GC": _spec("0.1", "100", "Gold"),
+    "MGC": _spec("0.1", "10", "Micro Gold"),
+    "SI": _spec("0.005", "5000", "Silver"),
+    "SIL": _spec("0.005", "1000", "Micro Silver"),
+    "HG": _spec("0.0005", "25000", "Copper"),
+    "MHG": _spec("0.0005", "2500", "Micro Copper"),
+    "PL": _spec("0.1", "50", "Platinum"),
+    "ZB": _spec("0.03125", "1000", "30-Year T-Bond"),
+    "UB": _spec("0.03125", "1000", "Ultra T-Bond"),
+    "ZN": _spec("0.015625", "1000", "10-Year T-Note"),
+    "TN": _spec("0.015625", "1000", "Ultra 10-Year T-Note"),
+    "ZF": _spec("0.0078125", "1000", "5-Year T-Note"),
+    "ZT": _spec("0.00390625", "2000", "2-Year T-Note"),
+    "ZC": _spec("0.25", "50", "Corn"),
+    "ZS": _spec("0.25", "50", "Soybeans"),
+    "ZW": _spec("0.25", "50", "Chicago Wheat"),
+    "ZL": _spec("0.01", "600", "Soybean Oil"),
+    "ZM": _spec("0.1", "100", "Soybean Meal"),
+    "6E": _spec("0.00005", "125000", "Euro FX"),
+    "M6E": _spec("0.0001", "12500", "Micro EUR/USD"),
+    "6B": _spec("0.0001", "62500", "British Pound"),
+    "6J": _spec("0.0000005", "12500000", "Japanese Yen"),
+    "6A": _spec("0.00005", "100000", "Australian Dollar"),
+    "6C": _spec("0.00005", "100000", "Canadian Dollar"),
+    "6S": _spec("0.00005", "125000", "Swiss Franc"),
+    "LE": _spec("0.025", "400", "Live Cattle"),
+    "HE": _spec("0.025", "400", "Lean Hogs"),
+    "BTC": _spec("5", "5", "Bitcoin"),
+    "MBT": _spec("5", "0.1", "Micro Bitcoin"),
+    "ETH": _spec("0.5", "50", "Ether"),
+    "MET": _spec("0.5", "0.1", "Micro Ether"),
+}
+
+
+def contract_spec(instrument: str) -> ContractSpec | None:
+    """The built-in specification for an instrument in any accepted form, None if unknown."""
+    root = root_symbol(instrument)
+    return _CONTRACTS.get(root) if root else None
+
+
+# --- prices ------------------------------------------------------------------------------
+
+
+def parse_price(value: object) -> Decimal | None:
+    """A finite Decimal from a float, int, Decimal or plain decimal text; None if it is not one.
+
+    Text must use a decimal point ("5012.25"); a comma, exponent or sign other than '-' is
+    refused rather than guessed at, because a misread price is a wrong order.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        price = value
+    elif isinstance(value, int):
+        price = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        price = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)", text):
+            return None
+        try:
+            price = Decimal(text)
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return price if price.is_finite() else None
+
+
+def is_on_tick(price: Decimal, tick_size: Decimal) -> bool:
+    """True when the price is a whole number of ticks (exact decimal arithmetic, no float fuzz)."""
+    return tick_size > 0 and (price % tick_size) == 0
+
+
+def round_to_tick(price: Decimal, tick_size: Decimal) -> Decimal:
+    """The nearest price on the tick grid (half away from zero)."""
+    if tick_size <= 0:
+        return price
+    ticks = (price / tick_size).quantize(Decimal(1), rounding="ROUND_HALF_UP")
+    return (ticks * tick_size).normalize() if ticks else Decimal(0)
+
+
+def _format_price(price: Decimal) -> str:
+    text = format(price.normalize(), "f")
+    return text
+
+
+# --- the order request -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderProblem:
+    """One reason an order cannot be sent: the field it concerns and a sentence for the trader."""
+
+    field: str
+    message: str
+
+
+class OrderValidationError(ValueError):
+    """The order has one or more problems; nothing may be sent."""
+
+    def __init__(self, problems: list[OrderProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(" ".join(problem.message for problem in problems))
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """A validated order, ready to send. Build it with `build_order`, never by hand."""
+
+    account: str
+    instrument: str
+    side: Side
+    quantity: int
+    order_type: OrderType
+    time_in_force: TimeInForce
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    oco_id: str | None = None
+    atm_strategy: str | None = None
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON body of `orders/place` and `orders/flatplace`, unset optionals omitted."""
+        body: dict[str, Any] = {
+            "instrument": self.instrument,
+            "action": self.side.value,
+            "quantity": self.quantity,
+            "orderType": self.order_type.value,
+            "timeInForce": self.time_in_force.value,
+        }
+        if self.limit_price is not None:
+            body["limitPrice"] = float(self.limit_price)
+        if self.stop_price is not None:
+            body["stopPrice"] = float(self.stop_price)
+        if self.oco_id:
+            body["ocoId"] = self.oco_id
+        if self.atm_strategy:
+            body["strategy"] = self.atm_strategy
+        return body
+
+    def describe(self) -> str:
+        """The order in a trader's words: "BUY 2 MES 12-25 LMT 5012.25"."""
+        parts = [self.side.value, str(self.quantity), self.instrument, self.order_type.short_label]
+        if self.stop_price is not None:
+            parts.append(_format_price(self.stop_price))
+        if self.limit_price is not None:
+            parts.append(_format_price(self.limit_price))
+        if self.time_in_force is TimeInForce.GTC:
+            parts.append("GTC")
+        return " ".join(parts)
+
+
+_FREE_TEXT = re.compile(r"^[\w .:#@/+-]{1,64}$")
+
+
+def _price_problems(
+    field: str, label: str, raw: object, tick_size: Decimal | None
+) -> tuple[Decimal | None, list[OrderProblem]]:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, [OrderProblem(field, f"{label} is required for this order type.")]
+    price = parse_price(raw)
+    if price is None:
+        return None, [OrderProblem(field, f"{label} must be a number like 5012.25.")]
+    if price <= 0:
+        return None, [OrderProblem(field, f"{label} must be above zero.")]
+    if tick_size is not None and not is_on_tick(price, tick_size):
+        nearest = _format_price(round_to_tick(price, tick_size))
+        return None, [
+            OrderProblem(
+                field,
+                f"{label} {_format_price(price)} is not on the {_format_price(tick_size)} tick "
+                f"(nearest: {nearest}).",
+            )
+        ]
+    return price, []
+
+
+def _optional_text(
+    field: str, label: str, raw: str | None
+) -> tuple[str | None, list[OrderProblem]]:
+    text = (raw or "").strip()
+    if not text:
+        return None, []
+    if not _FREE_TEXT.match(text):
+        return None, [
+            OrderProblem(
+                field,
+                f"{label} may use letters, digits, spaces and . : # @ / + - _ (at most 64).",
+            )
+        ]
+    return text, []
+
+
+def build_order(
+    *,
+    account: str,
+    instrument: str,
+    side: Side | str,
+    quantity: object,
+    order_type: OrderType | str,
+    time_in_force: TimeInForce | str = TimeInForce.DAY,
+    limit_price: object = None,
+    stop_price: object = None,
+    oco_id: str | None = None,
+    atm_strategy: str | None = None,
+    tick_size: Decimal | None = None,
+    max_quantity: int = DEFAULT_MAX_QUANTITY,
+) -> OrderRequest:
+    """Validate raw ticket input and return an `OrderRequest`, or raise `OrderValidationError`.
+
+    `tick_size` comes from the instrument's quote; without one the built-in table is used, and
+    for an unknown product only positivity is checked. A price the order type does not take is
+    ignored (never sent), so a hidden field's stale value cannot leak into an order.
+    """
+    problems: list[OrderProblem] = []
+
+    account_name = account.strip()
+    if not account_name:
+        problems.append(OrderProblem("account", "Choose an account."))
+
+    instrument_name = normalize_instrument(instrument)
+    if (message := instrument_problem(instrument_name)) is not None:
+        problems.append(OrderProblem("instrument", message))
+
+    try:
+        chosen_side = Side(side.upper() if isinstance(side, str) else side)
+    except ValueError:
+        chosen_side = Side.BUY
+        problems.append(OrderProblem("side", "Choose BUY or SELL."))
+    try:
+        chosen_type = OrderType(order_type.upper() if isinstance(order_type, str) else order_type)
+    except ValueError:
+        chosen_type = OrderType.MARKET
+        problems.append(OrderProblem("orderType", "Choose MARKET, LIMIT, STOPMARKET or STOPLIMIT."))
+    try:
+        chosen_tif = TimeInForce(
+            time_in_force.upper() if isinstance(time_in_force, str) else time_in_force
+        )
+    except ValueError:
+        chosen_tif = TimeInForce.DAY
+        problems.append(OrderProblem("timeInForce", "Choose DAY or GTC."))
+
+    qty = _parse_quantity(quantity)
+    if qty is None:
+        problems.append(OrderProblem("quantity", "Quantity must be a whole number of contracts."))
+    elif qty < 1:
+        problems.append(OrderProblem("quantity", "Quantity must be at least 1."))
+    elif qty > max_quantity:
+        problems.append(
+            OrderProblem("quantity", f"Quantity {qty} is above the maximum of {max_quantity}.")
+        )
+
+    if tick_size is None and instrument_name:
+        spec = contract_spec(instrument_name)
+        tick_size = spec.tick_size if spec else None
+
+    limit: Decimal | None = None
+    stop: Decimal | None = None
+    if needs_limit_price(chosen_type):
+        limit, found = _price_problems("limitPrice", "Limit price", limit_price, tick_size)
+        problems += found
+    if needs_stop_price(chosen_type):
+        stop, found = _price_problems("stopPrice", "Stop price", stop_price, tick_size)
+        problems += found
+
+    oco, found = _optional_text("ocoId", "OCO id", oco_id)
+    problems += found
+    strategy, found = _optional_text("strategy", "ATM strategy name", atm_strategy)
+    problems += found
+
+    if problems:
+        raise OrderValidationError(problems)
+    assert qty is not None  # narrowed: a None quantity is a problem above
+    return OrderRequest(
+        account=account_name,
+        instrument=instrument_name,
+        side=chosen_side,
+        quantity=qty,
+        order_type=chosen_type,
+        time_in_force=chosen_tif,
+        limit_price=limit,
+        stop_price=stop,
+        oco_id=oco,
+        atm_strategy=strategy,
+    )
+
+
+def _parse_quantity(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
+        return int(value)
+    return None
