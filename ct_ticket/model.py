@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_MAX_QUANTITY",
+    "MAX_PRICE",
     "ContractSpec",
     "OrderProblem",
     "OrderRequest",
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_QUANTITY = 100
+# No futures contract trades near this; a bigger number is a typo, and it keeps Decimal sane.
+MAX_PRICE = Decimal(10_000_000)
 
 
 class Side(StrEnum):
@@ -257,7 +260,9 @@ def parse_price(value: object) -> Decimal | None:
 
 def is_on_tick(price: Decimal, tick_size: Decimal) -> bool:
     """True when the price is a whole number of ticks (exact decimal arithmetic, no float fuzz)."""
-    return tick_size > 0 and (price % tick_size) == 0
+    if tick_size <= 0 or abs(price) >= MAX_PRICE:
+        return False
+    return (price % tick_size) == 0
 
 
 def round_to_tick(price: Decimal, tick_size: Decimal) -> Decimal:
@@ -351,6 +356,8 @@ def _price_problems(
         return None, [OrderProblem(field, f"{label} must be a number like 5012.25.")]
     if price <= 0:
         return None, [OrderProblem(field, f"{label} must be above zero.")]
+    if price >= MAX_PRICE:
+        return None, [OrderProblem(field, f"{label} is implausibly large.")]
     if tick_size is not None and not is_on_tick(price, tick_size):
         nearest = _format_price(round_to_tick(price, tick_size))
         return None, [
