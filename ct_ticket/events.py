@@ -1,0 +1,159 @@
+"""What the ticket tells its views: small immutable events, plus the words for positions.
+
+The ticket (ct_ticket/ticket.py) publishes these; the window turns them into widget state. No
+Qt here, so the ticket's behaviour is tested without a window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ct_ticket.api.wire import Account, Position, Quote
+
+__all__ = [
+    "AccountsLoaded",
+    "Action",
+    "AuthFailed",
+    "Busy",
+    "Connection",
+    "LogEntry",
+    "PositionUpdated",
+    "QuoteUpdated",
+    "Status",
+    "StatusLevel",
+    "TicketEvent",
+    "WorkingOrdersUpdated",
+    "describe_position",
+    "format_price",
+]
+
+
+class Action(StrEnum):
+    """Everything the ticket can send; the value is the trader's name for it."""
+
+    PLACE = "Place"
+    FLAT_PLACE = "Flatten & Place"
+    CLOSE = "Close position"
+    REVERSE = "Reverse"
+    CANCEL_ALL = "Cancel all orders"
+    FLATTEN_ACCOUNT = "Flatten everything"
+    KILL_SWITCH = "Flatten all accounts"
+
+    @property
+    def places_order(self) -> bool:
+        return self in (Action.PLACE, Action.FLAT_PLACE)
+
+    @property
+    def changes_position(self) -> bool:
+        """Actions after which the ticket re-reads and states the position (the post-check)."""
+        return self is not Action.CANCEL_ALL
+
+
+class StatusLevel(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    ERROR = "error"
+    UNKNOWN = "unknown"  # an order whose outcome is not known yet
+
+
+@dataclass(frozen=True)
+class Status:
+    """The one-line status under the buttons."""
+
+    level: StatusLevel
+    text: str
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the activity log: when, what was asked, what came back."""
+
+    level: StatusLevel
+    request: str
+    result: str
+    order_id: str | None = None
+    latency_ms: float | None = None
+    time: dt.datetime = field(default_factory=dt.datetime.now)
+
+    def line(self) -> str:
+        stamp = self.time.strftime("%H:%M:%S.%f")[:-3]
+        parts = [stamp, self.request, "→", self.result]
+        if self.latency_ms is not None:
+            parts.append(f"({self.latency_ms:.0f} ms)")
+        if self.order_id:
+            parts.append(f"[order {self.order_id}]")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Whether a POST is in flight: every send button is disabled while it is."""
+
+    busy: bool
+    action: Action | None = None
+
+
+@dataclass(frozen=True)
+class AccountsLoaded:
+    accounts: tuple[Account, ...]
+
+
+@dataclass(frozen=True)
+class QuoteUpdated:
+    instrument: str
+    quote: Quote | None  # None: the read failed; the table's tick size still applies
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PositionUpdated:
+    account: str
+    instrument: str
+    position: Position | None  # None: unknown (the read failed)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkingOrdersUpdated:
+    account: str
+    count: int | None  # None: CrossTrade would not say
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Reachability of CrossTrade and, through it, NinjaTrader (None: not known yet)."""
+
+    crosstrade: bool | None
+    ninjatrader: bool | None
+
+
+@dataclass(frozen=True)
+class AuthFailed:
+    """CrossTrade refused the token: the app asks for a new one."""
+
+    reason: str
+
+
+TicketEvent = (
+    Status | LogEntry | Busy | AccountsLoaded | QuoteUpdated | PositionUpdated
+    | WorkingOrdersUpdated | Connection | AuthFailed
+)
+
+
+def format_price(value: float) -> str:
+    """A price without float noise: 5012.25, 118.15625, 1.0850."""
+    text = f"{value:.8f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def describe_position(position: Position | None, instrument: str) -> str:
+    """ "LONG 2 MES 12-25 @ 5012.25" or "FLAT MES 12-25"; the trader's reading of a position."""
+    if position is None:
+        return f"Position in {instrument} unknown"
+    if position.is_flat:
+        return f"FLAT {instrument}"
+    side = "LONG" if position.signed_quantity > 0 else "SHORT"
+    return (f"{side} {position.quantity} {position.instrument or instrument} @ "
+            f"{format_price(position.average_price)}")
