@@ -1,0 +1,27 @@
+"""A simulated CrossTrade API in front of a simulated NinjaTrader 8, for tests and demos.
+
+It never imports ``ct_ticket.api``: a client bug must not hide behind a matching simulator bug.
+
+    sim = Simulator(token=None, seed=1)
+    with serve_in_thread(create_app(sim)) as served:
+        ...  # point the client at served.url, then inspect sim.requests / sim.position(...)
+"""
+
+from ct_ticket.sim.app import create_app
+from ct_ticket.sim.errors import SimError
+from ct_ticket.sim.instruments import CATALOGUE, DEFAULT_FRONT_MONTH, Contract
+from ct_ticket.sim.market import Simulator
+from ct_ticket.sim.server import ServedSim, serve_in_thread
+from ct_ticket.sim.traffic import RecordedRequest
+
+__all__ = [
+    "CATALOGUE",
+    "DEFAULT_FRONT_MONTH",
+    "Contract",
+    "RecordedRequest",
+    "ServedSim",
+    "SimError",
+    "Simulator",
+    "create_app",
+    "serve_in_thread",
+]
