@@ -45,10 +45,12 @@ class Settings:
 
     def _int(self, key: str, default: int) -> int:
         value = self._qs.value(key, default)
-        try:
-            return int(value)  # type: ignore[call-overload]  # QSettings returns object
-        except (TypeError, ValueError):
-            return default
+        if isinstance(value, int | str):
+            try:
+                return int(value)
+            except ValueError:
+                return default
+        return default
 
     def _list(self, key: str) -> list[str]:
         value = self._qs.value(key, [])

@@ -155,11 +155,12 @@ class CrossTradeClient:
     # --- the one place requests are made ----------------------------------------------------
 
     async def _request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
-                       body: Mapping[str, Any] | None = None) -> Any:
+                       body: Mapping[str, Any] | None = None,
+                       auth: httpx.Auth | None = None) -> Any:
         attempts = 1 + (self._get_retries if method == "GET" else 0)
         for attempt in range(attempts):
             try:
-                return await self._send_once(method, path, params, body)
+                return await self._send_once(method, path, params, body, auth)
             except (TransportError, ServerError) as error:
                 retriable = isinstance(error, TransportError) or error.status in (502, 503, 504)
                 if method != "GET" or not retriable or attempt == attempts - 1:
@@ -175,11 +176,12 @@ class CrossTradeClient:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _send_once(self, method: str, path: str, params: Mapping[str, str] | None,
-                         body: Mapping[str, Any] | None) -> Any:
+                         body: Mapping[str, Any] | None, auth: httpx.Auth | None = None) -> Any:
         started = time.perf_counter()
         url = f"{path}?{_query(params)}" if params else path
         try:
-            async with self._http.stream(method, url, json=body) as response:
+            async with self._http.stream(method, url, json=body,
+                                         auth=auth or self._auth) as response:
                 raw = await self._read_limited(response, method, path)
         except httpx.TransportError as error:
             raise _transport_error(error, method, path) from None
@@ -255,6 +257,16 @@ class CrossTradeClient:
         except (BadResponseError, RejectedError) as error:
             log.warning("account list unreadable (%s); using the accounts snapshot", error)
             return await self._get(wire.parse_accounts, f"{API}/accounts/snapshot")
+
+    async def verify_token(self, token: str) -> list[wire.Account]:
+        """Read the account list with a candidate token, without adopting it (the token dialog's
+        "Test"). Raises AuthenticationError when CrossTrade refuses it."""
+        path = f"{API}/accounts"
+        payload = await self._request("GET", path, auth=_BearerAuth(token))
+        try:
+            return wire.parse_accounts(payload)
+        except wire.ShapeError:
+            return []  # accepted (a 2xx), even if the unconfirmed list shape is unreadable
 
     async def get_account(self, account: str) -> wire.Account:
         """One account with its balances."""

@@ -1,0 +1,157 @@
+"""Command line, QApplication and qasync loop, and the wiring of the parts; nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ct_ticket import __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from ct_ticket.api.client import CrossTradeClient
+
+__all__ = ["main", "parse_args"]
+
+log = logging.getLogger("ct_ticket")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="ct-ticket",
+        description="An always-on-top order ticket for NinjaTrader 8 through the CrossTrade API.")
+    parser.add_argument("--version", action="version", version=f"ct-ticket {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="run against the built-in CrossTrade simulator (no token, no NT8)")
+    parser.add_argument("--base-url", metavar="URL",
+                        help="CrossTrade API address (default https://app.crosstrade.io)")
+    parser.add_argument("--screenshot", metavar="FILE.png", type=Path,
+                        help="after the first load, save the window to a PNG and exit")
+    parser.add_argument("--forget-token", action="store_true",
+                        help="remove the API token from the system keyring and exit")
+    return parser.parse_args(argv)
+
+
+def _no_display() -> bool:
+    """True on Linux when Qt would abort for want of a display."""
+    if not sys.platform.startswith("linux"):
+        return False
+    if os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `ct-ticket` and `python -m ct_ticket`."""
+    args = parse_args(argv)
+    from ct_ticket import logs
+
+    logs.setup_logging()
+    if args.forget_token:
+        return _forget_token()
+    if _no_display():
+        print("ct-ticket needs a display: no DISPLAY or WAYLAND_DISPLAY is set "
+              "(for a headless run use QT_QPA_PLATFORM=offscreen).", file=sys.stderr)
+        return 2
+    os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("ct-ticket")
+    app.setOrganizationName("ct-ticket")
+    # The loop ends when run() returns, after in-flight requests finished; Qt must not quit first.
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        return int(loop.run_until_complete(run(args, app)))
+
+
+def _forget_token() -> int:
+    from ct_ticket import credentials
+
+    try:
+        removed = credentials.forget_token_blocking()
+    except credentials.KeyringError as error:
+        print(f"ct-ticket: {error}", file=sys.stderr)
+        return 1
+    print("API token removed from the keyring." if removed else "No API token was stored.")
+    return 0
+
+
+def make_client(args: argparse.Namespace, token: str) -> CrossTradeClient:
+    """The client: over the in-process simulator for --demo, else over the network."""
+    from ct_ticket.api.client import DEFAULT_BASE_URL, CrossTradeClient
+
+    if args.demo:
+        import httpx
+
+        from ct_ticket.sim import Simulator, create_app
+
+        transport = httpx.ASGITransport(app=create_app(Simulator()))
+        from ct_ticket.ui.token_session import DEMO_TOKEN
+
+        return CrossTradeClient(DEMO_TOKEN, base_url="http://127.0.0.1", transport=transport)
+    return CrossTradeClient(token, base_url=args.base_url or DEFAULT_BASE_URL)
+
+
+async def run(args: argparse.Namespace, app: QApplication) -> int:
+    """Build the window, run it until it closes, then finish in-flight work and clean up."""
+    from ct_ticket.settings import Settings
+    from ct_ticket.ticket import Ticket
+    from ct_ticket.ui import theme
+    from ct_ticket.ui.token_session import TokenSession
+    from ct_ticket.ui.window import TicketWindow
+
+    theme.apply_theme(app)
+    theme.follow_system_theme(app)
+    app.setWindowIcon(theme.app_icon())
+    settings = Settings()
+    session = TokenSession(demo=args.demo)
+    token = await session.load()
+    client = make_client(args, token or "")
+    ticket = Ticket(client)
+    window = TicketWindow(ticket, settings)
+    if args.demo:
+        window.setWindowTitle("ct-ticket — DEMO (simulated CrossTrade)")
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def window_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    app.lastWindowClosed.connect(window_closed)
+    session.attach(window, client, interactive=args.screenshot is None)
+
+    exit_code = 0
+    if args.screenshot is not None:
+        def shoot() -> None:
+            nonlocal exit_code
+            from ct_ticket.ui.screenshot import save_window
+
+            exit_code = 0 if save_window(window, args.screenshot) else 1
+            window.close()
+
+        window.first_load_done.connect(shoot)
+    window.show()
+    if token or args.demo:
+        window.start()
+    else:
+        session.missing_token(window)
+    await closed
+    try:
+        await asyncio.wait_for(ticket.wait_idle(), timeout=10)
+    except TimeoutError:
+        log.warning("exit: a request was still in flight after 10 s")
+    await client.aclose()
+    return exit_code

@@ -1,0 +1,173 @@
+"""Look and feel: Fusion style, a light or dark palette, the QSS from resources/theme, icons.
+
+The palette covers every widget the style sheet does not name; the style sheet adds the
+ticket's own meaning (BUY/SELL colours, LIVE/SIM badge, status levels). Both themes share one
+set of selectors, listed at the top of resources/theme/dark.qss.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import QDir, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+from ct_ticket.paths import resource_path, resources_dir
+
+__all__ = [
+    "app_icon",
+    "apply_theme",
+    "follow_system_theme",
+    "icon",
+    "set_style_property",
+    "system_prefers_dark",
+]
+
+# Colours shared with the QSS headers; the palette must agree with the sheet's surfaces.
+_DARK = {
+    "window": "#1e2127",
+    "base": "#15171b",
+    "alternate": "#1a1c21",
+    "button": "#2a2e36",
+    "text": "#e6e8eb",
+    "muted": "#9aa0a9",
+    "disabled": "#5f646d",
+    "highlight": "#2f5fb3",
+    "link": "#6ea2ff",
+    "tooltip": "#2a2e36",
+}
+_LIGHT = {
+    "window": "#f4f5f7",
+    "base": "#ffffff",
+    "alternate": "#f0f1f4",
+    "button": "#e9ebef",
+    "text": "#1d2025",
+    "muted": "#5c626b",
+    "disabled": "#a0a5ad",
+    "highlight": "#3b76e0",
+    "link": "#1f5fd1",
+    "tooltip": "#ffffff",
+}
+
+# The palette the platform gave us, captured before apply_theme replaces it: the fallback in
+# system_prefers_dark must not read back our own palette.
+_system_palette: QPalette | None = None
+_FOLLOW_FLAG = "ctTicketFollowsSystemTheme"
+# Style sheets name images as url(resources:icons/x.svg): a relative url() would be resolved
+# against the working directory, which differs between a checkout and the frozen app.
+_SEARCH_PREFIX = "resources"
+
+
+def system_prefers_dark(app: QGuiApplication) -> bool:
+    """Tell whether the desktop asks for a dark theme.
+
+    Uses the platform colour scheme (Qt 6.5+); where the platform does not say (Unknown), falls
+    back to the lightness of the platform's own window colour.
+    """
+    scheme = app.styleHints().colorScheme()
+    if scheme == Qt.ColorScheme.Dark:
+        return True
+    if scheme == Qt.ColorScheme.Light:
+        return False
+    palette = _system_palette if _system_palette is not None else app.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def apply_theme(app: QApplication, dark: bool | None = None) -> str:
+    """Apply Fusion, the palette and the style sheet; ``dark=None`` follows the system.
+
+    Returns the theme applied, "dark" or "light".
+    """
+    global _system_palette
+    if _system_palette is None:
+        _system_palette = QPalette(app.palette())
+    if dark is None:
+        dark = system_prefers_dark(app)
+    name = "dark" if dark else "light"
+    sheet = resource_path("theme", f"{name}.qss").read_text(encoding="utf-8")
+    QDir.setSearchPaths(_SEARCH_PREFIX, [str(resources_dir())])
+    # setStyle builds a new style object and re-polishes every widget: only do it once.
+    current = app.style()
+    if current is None or current.name().lower() != "fusion":
+        app.setStyle("Fusion")
+    app.setPalette(_palette(_DARK if dark else _LIGHT))
+    app.setStyleSheet(sheet)
+    return name
+
+
+def follow_system_theme(app: QApplication) -> str:
+    """Apply the system's theme now and again whenever the desktop switches light/dark.
+
+    Calling it twice connects once. Returns the theme applied now.
+    """
+    if not app.property(_FOLLOW_FLAG):
+        app.setProperty(_FOLLOW_FLAG, True)
+        app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+    return apply_theme(app)
+
+
+def set_style_property(widget: QWidget, name: str, value: object) -> None:
+    """Set a dynamic property the style sheet selects on, and re-polish so it shows at once.
+
+    Qt does not re-evaluate style rules when a property changes. Descendants are re-polished
+    too, because rules such as ``#ticketRoot[side="buy"] #placeButton`` depend on an ancestor.
+    """
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    for target in (widget, *widget.findChildren(QWidget)):
+        style = target.style()
+        style.unpolish(target)
+        style.polish(target)
+        target.update()
+
+
+@cache
+def icon(name: str) -> QIcon:
+    """Return the icon ``resources/icons/<name>.svg`` (cached; needs a QGuiApplication).
+
+    Raises FileNotFoundError for an unknown name, so a typo fails loudly, not as a blank button.
+    """
+    return QIcon(str(resource_path("icons", f"{name}.svg")))
+
+
+@cache
+def app_icon() -> QIcon:
+    """Return the application icon: the SVG for any size, plus the 256 px PNG as a fallback."""
+    result = QIcon(str(resource_path("app.svg")))
+    result.addFile(str(resource_path("app.png")))
+    return result
+
+
+def _palette(colours: dict[str, str]) -> QPalette:
+    """Build a complete QPalette (active, inactive and disabled groups) from a colour table."""
+    role = QPalette.ColorRole
+    palette = QPalette()
+    window, text = QColor(colours["window"]), QColor(colours["text"])
+    for r, c in (
+        (role.Window, window),
+        (role.WindowText, text),
+        (role.Base, QColor(colours["base"])),
+        (role.AlternateBase, QColor(colours["alternate"])),
+        (role.Button, QColor(colours["button"])),
+        (role.ButtonText, text),
+        (role.Text, text),
+        (role.BrightText, QColor("#ffffff")),
+        (role.PlaceholderText, QColor(colours["muted"])),
+        (role.Highlight, QColor(colours["highlight"])),
+        (role.HighlightedText, QColor("#ffffff")),
+        (role.Link, QColor(colours["link"])),
+        (role.ToolTipBase, QColor(colours["tooltip"])),
+        (role.ToolTipText, text),
+        (role.Light, window.lighter(150)),
+        (role.Midlight, window.lighter(125)),
+        (role.Mid, window.darker(130)),
+        (role.Dark, window.darker(160)),
+        (role.Shadow, QColor("#000000")),
+    ):
+        palette.setColor(r, c)
+    disabled = QColor(colours["disabled"])
+    for r in (role.WindowText, role.Text, role.ButtonText, role.PlaceholderText):
+        palette.setColor(QPalette.ColorGroup.Disabled, r, disabled)
+    return palette
