@@ -1,7 +1,7 @@
 """``python -m ct_ticket.sim --port N [--host H] [--token T]``: run the simulator in uvicorn.
 
-Unlike the library default, prices random-walk here (one tick per instrument at most every
-``--walk-ms`` milliseconds while requests arrive) so a ticket pointed at it shows a live market.
+Prices random-walk one tick per instrument at most every ``--walk-ms`` milliseconds while
+requests arrive, so a ticket pointed at it shows a live market; ``--walk-ms 0`` keeps them still.
 """
 
 from __future__ import annotations

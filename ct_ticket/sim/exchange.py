@@ -95,11 +95,13 @@ class Exchange:
         self.tapes[root].move_to(ticks, traded)
         self.match(root)
 
-    def step(self) -> None:
-        """Random-walk every root one tick up or down (deterministic for a given seed)."""
+    def step(self, skip: frozenset[str] = frozenset()) -> None:
+        """Random-walk every root (but those in ``skip``) one tick up or down."""
         for root, tape in self.tapes.items():
-            self.move(root, max(1, tape.last + self._walk_rng.choice((-1, 1))),
-                      self._walk_rng.randint(1, 40))
+            # Draw for skipped roots too, so the path of the others does not depend on ``skip``.
+            delta, traded = self._walk_rng.choice((-1, 1)), self._walk_rng.randint(1, 40)
+            if root not in skip:
+                self.move(root, max(1, tape.last + delta), traded)
 
     def new_order_id(self) -> str:
         """A fresh NT8-style id: a GUID's 32 hex digits without dashes."""

@@ -8,9 +8,11 @@ Starting state, chosen so tests are predictable:
   a demo long 2 ``MES 12-26`` bought 8 ticks under the starting price, so the ticket has P&L to
   show; pass ``demo_position=False`` for an entirely flat simulator.
 * Every root starts at its catalogue price. Quotes are one tick wide: ``bid == last`` and
-  ``ask == last + 1 tick``. Prices move only through ``set_price``/``step``, or lazily every
-  ``walk_interval`` seconds of the injected clock while requests are served (off by default so
-  tests see still prices; ``python -m ct_ticket.sim`` turns it on).
+  ``ask == last + 1 tick``. Prices move through ``set_price`` and ``step``, and lazily: while
+  requests are served, one ``step`` at most every ``walk_interval`` seconds (0.25 by default,
+  measured on the injected clock) so a demo shows a live market. A root given a price with
+  ``set_price`` holds it against that lazy walk (``step`` still moves it), so a test that needs
+  an exact fill price sets the price first; ``walk_interval=None`` stills every root.
 
 Fill rules: MARKET fills at once at the ask (buy) or bid (sell). A LIMIT that is marketable
 when placed (buy: last <= limit) fills at the limit or better; a resting LIMIT fills at its limit
@@ -58,7 +60,7 @@ class Simulator:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         front_month: str = DEFAULT_FRONT_MONTH,
-        walk_interval: float | None = None,
+        walk_interval: float | None = 0.25,
         demo_position: bool = True,
     ) -> None:
         self.token = token
@@ -72,6 +74,7 @@ class Simulator:
         self._bucket = TokenBucket()
         self._requests: list[RecordedRequest] = []
         self._last_walk = clock()
+        self._held: set[str] = set()  # roots placed by set_price, which the lazy walk leaves be
         for name, provider in _DEFAULT_ACCOUNTS:
             self.add_account(name, provider)
         if demo_position:
@@ -253,7 +256,10 @@ class Simulator:
             }
 
     def set_price(self, instrument: str, price: float) -> None:
-        """Move ``instrument``'s market (any §3 form) to ``price``, filling orders it crosses."""
+        """Move ``instrument``'s market (any §3 form) to ``price``, filling orders it crosses.
+
+        The root then holds this price against the lazy walk; ``step()`` still moves it.
+        """
         with self.lock:
             try:
                 contract = self.resolve(instrument).contract
@@ -261,6 +267,7 @@ class Simulator:
                 raise ValueError(str(error)) from None
             if price <= 0 or not contract.on_tick(price):
                 raise ValueError(f"{price} is not a positive multiple of {contract.tick_size}")
+            self._held.add(contract.root)
             self.exchange.move(contract.root, contract.to_ticks(price), 1)
 
     def step(self) -> None:
@@ -274,7 +281,7 @@ class Simulator:
             now = self.clock()
             if self.walk_interval is not None and now - self._last_walk >= self.walk_interval:
                 self._last_walk = now
-                self.exchange.step()
+                self.exchange.step(skip=frozenset(self._held))
 
     # -- commands (the app's POST/PUT routes) ------------------------------------------------
 

@@ -55,7 +55,9 @@ def serve_in_thread(
     app: ASGIApp, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0
 ) -> ServedSim:
     """Serve ``app`` with uvicorn on ``host`` (a free port unless ``port`` is given)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets whose proto
+    # says TCP, and without it Nagle plus delayed ACKs cost ~40 ms per keep-alive request.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
