@@ -87,10 +87,9 @@ def apply_theme(app: QApplication, dark: bool | None = None) -> str:
     name = "dark" if dark else "light"
     sheet = resource_path("theme", f"{name}.qss").read_text(encoding="utf-8")
     QDir.setSearchPaths(_SEARCH_PREFIX, [str(resources_dir())])
-    # setStyle builds a new style object and re-polishes every widget: only do it once.
-    current = app.style()
-    if current is None or current.name().lower() != "fusion":
-        app.setStyle("Fusion")
+    # Fusion on every platform: it honours the palette fully, so both themes look the same on
+    # Windows, macOS and Linux. Re-setting it is cheap next to the re-polish the sheet causes.
+    app.setStyle("Fusion")
     app.setPalette(_palette(_DARK if dark else _LIGHT))
     app.setStyleSheet(sheet)
     return name
