@@ -283,25 +283,25 @@ class Ticket:
             text = f"OUTCOME UNKNOWN: {error.trader_message} {error.outcome_note}"
             self._emit(LogEntry(StatusLevel.UNKNOWN, request, text, None, latency))
             self._status(StatusLevel.UNKNOWN, f"{request}: {text}")
-            await self._reconcile(request, account)
+            await self._reconcile(request, account, error.trader_message)
             return
         note = "" if isinstance(error, RateLimitedError) else f" {error.outcome_note}"
         text = f"{error.trader_message}{note}"
         self._emit(LogEntry(StatusLevel.ERROR, request, text, None, latency))
         self._status(StatusLevel.ERROR, f"{action.value} failed: {text}")
 
-    async def _reconcile(self, request: str, account: str) -> None:
+    async def _reconcile(self, request: str, account: str, cause: str) -> None:
         """Settle an unknown outcome by reading, never by sending again."""
         if account != self.account:
             return
         position, working = await asyncio.gather(self.refresh_position(),
                                                  self.refresh_working_orders())
         if position is None:
-            text = ("Still unknown: CrossTrade cannot be read either. Check NT8 before "
-                    "sending again.")
+            text = (f"Outcome unknown ({cause}); positions cannot be read either. Check NT8 "
+                    "before sending again.")
         else:
-            text = (f"After the unknown send: {self._position_words(position, working)}. "
-                    "Check NT8 before sending again.")
+            text = (f"Outcome unknown ({cause}); now {self._position_words(position, working)}."
+                    " Check NT8 before sending again.")
         self._emit(LogEntry(StatusLevel.UNKNOWN, f"Reconcile {request}", text))
         self._status(StatusLevel.UNKNOWN, text)
 

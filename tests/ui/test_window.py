@@ -1,0 +1,319 @@
+"""The real ticket window against the simulator over a real loopback socket."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+
+from ct_ticket.api.client import CrossTradeClient
+from ct_ticket.settings import Settings
+from ct_ticket.ticket import Ticket
+from ct_ticket.ui.dialogs import ConfirmDialog
+from ct_ticket.ui.window import TicketWindow
+
+TOKEN = "window-test-token"
+
+
+def open_window(qtbot: Any, url: str, settings_path: Path, **client_options: Any
+                ) -> TicketWindow:
+    client = CrossTradeClient(TOKEN, base_url=url, **client_options)
+    window = TicketWindow(Ticket(client), Settings(settings_path))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.first_load_done, timeout=15_000):
+        window.start()
+    return window
+
+
+def close_window(qtbot: Any, window: TicketWindow) -> None:
+    window.close()
+    task = asyncio.ensure_future(window.ticket.client.aclose())
+    qtbot.waitUntil(task.done, timeout=5_000)
+
+
+@pytest.fixture
+def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+           ) -> Iterator[TicketWindow]:
+    sim_server.sim.rate_limit_enabled = False
+    win = open_window(qtbot, sim_server.url, settings_path)
+    yield win
+    close_window(qtbot, win)
+
+
+def set_instrument(qtbot: Any, window: TicketWindow, text: str) -> None:
+    window.instrument_picker.setEditText(text)
+    window.instrument_editor.editingFinished.emit()
+    qtbot.waitUntil(lambda: window.ticket.quote is not None
+                    and window.ticket.quote.instrument.startswith(text.split()[0]),
+                    timeout=5_000)
+
+
+def choose(window: TicketWindow, order_type: str, tif: str = "DAY") -> None:
+    window.order_type_picker.setCurrentIndex(window.order_type_picker.findData(order_type))
+    window.time_in_force_picker.setCurrentIndex(window.time_in_force_picker.findData(tif))
+
+
+def click_and_wait_idle(qtbot: Any, window: TicketWindow, button: QPushButton) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.ticket.busy and button.isEnabled(), timeout=5_000)
+    qtbot.waitUntil(lambda: not window.ticket._tasks, timeout=5_000)
+
+
+def test_first_load_fills_accounts_quote_and_position(window: TicketWindow) -> None:
+    names = [window.account_picker.itemData(i) for i in range(window.account_picker.count())]
+    assert {"Sim101", "Sim102", "Apex-12"} <= set(names)
+    assert window.current_account() == "Sim101"
+    assert "tick 0.25" in window.quote_label.text()
+    assert window.position_label.text().startswith("FLAT")
+    assert window.status_line.property("level") == "ok"
+
+
+@pytest.mark.parametrize(
+    ("order_type", "limit", "stop", "expected_prices"),
+    [
+        ("MARKET", None, None, {}),
+        ("LIMIT", 6000.25, None, {"limitPrice": 6000.25}),
+        ("STOPMARKET", None, 7000.5, {"stopPrice": 7000.5}),
+        ("STOPLIMIT", 7000.75, 7000.5, {"limitPrice": 7000.75, "stopPrice": 7000.5}),
+    ],
+)
+def test_each_order_type_sends_exactly_the_documented_body(
+    qtbot: Any, window: TicketWindow, sim_server: Any, order_type: str, limit: float | None,
+    stop: float | None, expected_prices: dict[str, float],
+) -> None:
+    set_instrument(qtbot, window, "MES 12-26")
+    choose(window, order_type, "GTC")
+    window.quantity_field.setValue(2)
+    # Prices typed for every field: the ones the type does not take must not be sent.
+    window.limit_price_field.setValue(limit or 6000.0)
+    window.stop_price_field.setValue(stop or 7000.0)
+    window.atm_strategy_field.setText("")
+    window.oco_id_field.setText("grp-7")
+    assert window.limit_price_field.isVisible() == (limit is not None)
+    assert window.stop_price_field.isVisible() == (stop is not None)
+    click_and_wait_idle(qtbot, window, window.place_button)
+    posts = sim_server.sim.order_posts("place")
+    assert len(posts) == 1
+    assert posts[0].path == "/v1/api/accounts/Sim101/orders/place"
+    assert posts[0].json == {"instrument": "MES 12-26", "action": "BUY", "quantity": 2,
+                             "orderType": order_type, "timeInForce": "GTC", "ocoId": "grp-7",
+                             **expected_prices}
+    assert posts[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_send_button_reads_the_whole_order(qtbot: Any, window: TicketWindow) -> None:
+    set_instrument(qtbot, window, "MES 12-26")
+    choose(window, "LIMIT")
+    qtbot.mouseClick(window.sell_button, Qt.MouseButton.LeftButton)
+    window.quantity_field.setValue(2)
+    window.limit_price_field.setValue(5012.25)
+    assert window.flatten_place_button.text().replace("&&", "&") == (
+        "Flatten & SELL 2 MES 12-26 LMT 5012.25")
+    assert window.place_button.text() == "Place SELL 2 MES 12-26 LMT 5012.25"
+    assert window.ticket_root.property("side") == "sell"
+
+
+def test_burst_of_twenty_clicks_sends_one_flat_place(
+    qtbot: Any, window: TicketWindow, sim_server: Any
+) -> None:
+    set_instrument(qtbot, window, "MES 12-26")
+    for _ in range(20):
+        qtbot.mouseClick(window.flatten_place_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=5_000)
+    assert len(sim_server.sim.order_posts("flatplace")) == 1
+    assert sim_server.sim.order_posts("place") == []
+    # Each later click is its own order again.
+    click_and_wait_idle(qtbot, window, window.flatten_place_button)
+    assert len(sim_server.sim.order_posts("flatplace")) == 2
+
+
+def test_held_shortcut_sends_one_order(qtbot: Any, window: TicketWindow, sim_server: Any) -> None:
+    set_instrument(qtbot, window, "MES 12-26")
+    window.activateWindow()
+    for _ in range(10):
+        qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=5_000)
+    assert len(sim_server.sim.order_posts("flatplace")) == 1
+
+
+def test_flatten_and_place_replaces_the_position(
+    qtbot: Any, window: TicketWindow, sim_server: Any
+) -> None:
+    set_instrument(qtbot, window, "MES 12-26")
+    window.quantity_field.setValue(3)
+    click_and_wait_idle(qtbot, window, window.place_button)
+    assert sim_server.sim.position("Sim101", "MES 12-26")["quantity"] == 3
+    qtbot.mouseClick(window.sell_button, Qt.MouseButton.LeftButton)
+    window.quantity_field.setValue(1)
+    click_and_wait_idle(qtbot, window, window.flatten_place_button)
+    position = sim_server.sim.position("Sim101", "MES 12-26")
+    assert position["marketPosition"] == "Short" and position["quantity"] == 1
+    assert window.status_line.text().startswith("Now SHORT 1 MES 12-26 @")
+    assert "0 working orders" in window.status_line.text()
+    assert "SHORT 1" in window.position_label.text()
+
+
+def test_limit_without_price_is_refused_with_the_form_intact(
+    qtbot: Any, window: TicketWindow, sim_server: Any
+) -> None:
+    set_instrument(qtbot, window, "MES 12-26")
+    choose(window, "LIMIT", "GTC")
+    window.limit_price_field.setValue(0)  # shown empty: no price typed
+    window.quantity_field.setValue(7)
+    window.oco_id_field.setText("keep-me")
+    qtbot.mouseClick(window.flatten_place_button, Qt.MouseButton.LeftButton)
+    assert "Limit price is required" in window.status_line.text()
+    assert window.status_line.property("level") == "error"
+    assert window.limit_price_field.property("invalid") is True
+    assert sim_server.sim.order_posts() == []
+    assert (window.quantity_field.value(), window.oco_id_field.text()) == (7, "keep-me")
+    assert window.order_type_picker.currentData() == "LIMIT"
+    assert window.current_instrument() == "MES 12-26"
+
+
+def test_bad_instrument_is_marked_and_not_sent(
+    qtbot: Any, window: TicketWindow, sim_server: Any
+) -> None:
+    window.instrument_picker.setEditText("ES 13-99")
+    window.instrument_editor.textEdited.emit("ES 13-99")
+    assert window.instrument_editor.property("invalid") is True
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    assert "not an instrument name" in window.status_line.text()
+    assert sim_server.sim.order_posts() == []
+
+
+def test_account_with_space_and_slash_is_one_path_segment(
+    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+) -> None:
+    sim_server.sim.rate_limit_enabled = False
+    sim_server.sim.add_account("Prop Firm/01")
+    window = open_window(qtbot, sim_server.url, settings_path)
+    try:
+        index = window.account_picker.findData("Prop Firm/01")
+        assert index >= 0
+        window.account_picker.setCurrentIndex(index)
+        window.account_picker.activated.emit(index)
+        set_instrument(qtbot, window, "MES 12-26")
+        click_and_wait_idle(qtbot, window, window.place_button)
+        posts = sim_server.sim.order_posts("place")
+        assert [p.path for p in posts] == ["/v1/api/accounts/Prop%20Firm%2F01/orders/place"]
+        assert sim_server.sim.position("Prop Firm/01", "MES 12-26")["quantity"] == 1
+    finally:
+        close_window(qtbot, window)
+
+
+def test_quote_seeds_prices_and_ticks(qtbot: Any, window: TicketWindow) -> None:
+    set_instrument(qtbot, window, "ZB 12-26")
+    choose(window, "LIMIT")
+    quote = window.ticket.quote
+    assert quote is not None and quote.tick_size == 0.03125
+    assert window.limit_price_field.singleStep() == 0.03125
+    assert window.limit_price_field.decimals() == 5
+    window.limit_price_field.setValue(0)
+    window._seed_prices()
+    assert window.limit_price_field.value() == quote.bid  # a buy limit starts at the bid
+    qtbot.mouseClick(window.ask_button, Qt.MouseButton.LeftButton)
+    assert window.limit_price_field.value() == quote.ask
+
+
+def find_dialog() -> ConfirmDialog | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, ConfirmDialog) and widget.isVisible():
+            return widget
+    return None
+
+
+def test_flatten_everything_asks_and_lists_what_it_closes(
+    qtbot: Any, window: TicketWindow, sim_server: Any
+) -> None:
+    set_instrument(qtbot, window, "MES 12-26")
+    window.quantity_field.setValue(2)
+    click_and_wait_idle(qtbot, window, window.place_button)
+    qtbot.mouseClick(window.flatten_everything_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: find_dialog() is not None, timeout=5_000)
+    dialog = find_dialog()
+    assert dialog is not None
+    details = dialog.findChild(QLabel, "confirmQuestion")
+    assert details is not None and "Sim101" in details.text()
+    listing = dialog.findChild(type(window.activity_log), "confirmDetails")
+    assert listing is not None and "LONG 2 MES 12-26" in listing.toPlainText()
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "not sent" in window.status_line.text(), timeout=5_000)
+    assert sim_server.sim.position("Sim101", "MES 12-26")["quantity"] == 2
+
+    qtbot.mouseClick(window.flatten_everything_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: find_dialog() is not None, timeout=5_000)
+    dialog = find_dialog()
+    assert dialog is not None
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.status_line.text().startswith("Now FLAT"), timeout=5_000)
+    assert sim_server.sim.position("Sim101", "MES 12-26") is None
+
+
+def test_confirm_every_order_asks_first_and_is_remembered(
+    qtbot: Any, window: TicketWindow, sim_server: Any, settings_path: Path
+) -> None:
+    set_instrument(qtbot, window, "MES 12-26")
+    window.confirm_orders_toggle.setChecked(True)
+    assert Settings(settings_path).confirm_orders is True
+    for _ in range(3):
+        qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: find_dialog() is not None, timeout=5_000)
+    assert sim_server.sim.order_posts() == []
+    dialog = find_dialog()
+    assert dialog is not None
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(sim_server.sim.order_posts("place")) == 1, timeout=5_000)
+    qtbot.waitUntil(lambda: not window.ticket._tasks, timeout=5_000)
+    assert len(sim_server.sim.order_posts("place")) == 1
+
+
+def test_choices_are_remembered(qtbot: Any, window: TicketWindow, settings_path: Path) -> None:
+    set_instrument(qtbot, window, "MNQ 12-26")
+    choose(window, "STOPMARKET", "GTC")
+    window.quantity_field.setValue(4)
+    qtbot.mouseClick(window.sell_button, Qt.MouseButton.LeftButton)
+    window.always_on_top_toggle.setChecked(False)
+    window.save_choices()
+    settings = Settings(settings_path)
+    assert (settings.instrument, settings.order_type, settings.time_in_force, settings.quantity,
+            settings.side, settings.always_on_top) == ("MNQ 12-26", "STOPMARKET", "GTC", 4,
+                                                       "SELL", False)
+    assert settings.recent_instruments[0] == "MNQ 12-26"
+
+
+@pytest.mark.parametrize(
+    ("switch", "words"),
+    [
+        ("nt_off", "NinjaTrader is not connected"),
+        ("bad_token", "refused the API token"),
+        ("rate_limit", "rate limit"),
+    ],
+)
+def test_typed_errors_reach_the_status_line_in_words(
+    qtbot: Any, window: TicketWindow, sim_server: Any, switch: str, words: str
+) -> None:
+    set_instrument(qtbot, window, "MES 12-26")
+    sim = sim_server.sim
+    if switch == "nt_off":
+        sim.nt_connected = False
+    elif switch == "bad_token":
+        window.ticket.client.set_token("wrong")
+        sim.token = TOKEN
+    else:
+        sim.rate_limit_enabled = True
+        while sim.admit() is None:
+            pass
+    window.quantity_field.setValue(3)
+    click_and_wait_idle(qtbot, window, window.place_button)
+    qtbot.waitUntil(lambda: words in window.status_line.text(), timeout=5_000)
+    assert window.quantity_field.value() == 3
+    log = window.activity_log.toPlainText()
+    assert words in log
+    assert TOKEN not in log and "wrong" not in window.status_line.text()
