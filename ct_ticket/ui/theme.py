@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QDir, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtCore import QByteArray, QDir, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ct_ticket.paths import resource_path, resources_dir
 
 __all__ = [
+    "ICON_GREY",
     "app_icon",
     "apply_theme",
     "follow_system_theme",
@@ -57,6 +59,10 @@ _FOLLOW_FLAG = "ctTicketFollowsSystemTheme"
 # Style sheets name images as url(resources:icons/x.svg): a relative url() would be resolved
 # against the working directory, which differs between a checkout and the frozen app.
 _SEARCH_PREFIX = "resources"
+# The stroke colour every icon SVG is drawn with; icon(color=...) swaps it.
+ICON_GREY = "#8a8f98"
+# Pixmap sizes for recoloured icons: 1x and 2x of the usual 16/20/24/32 px button icons.
+_ICON_SIZES = (16, 20, 24, 32, 40, 48, 64)
 
 
 def system_prefers_dark(app: QGuiApplication) -> bool:
@@ -123,12 +129,27 @@ def set_style_property(widget: QWidget, name: str, value: object) -> None:
 
 
 @cache
-def icon(name: str) -> QIcon:
+def icon(name: str, color: str | None = None, checked_color: str | None = None) -> QIcon:
     """Return the icon ``resources/icons/<name>.svg`` (cached; needs a QGuiApplication).
 
+    The icons are drawn in a mid grey that reads on both themes. On a saturated fill (a checked
+    BUY button, the primary send button) pass ``color="#ffffff"``; ``checked_color`` recolours
+    only the checked state, so a checkable button's icon can turn white with its fill.
     Raises FileNotFoundError for an unknown name, so a typo fails loudly, not as a blank button.
     """
-    return QIcon(str(resource_path("icons", f"{name}.svg")))
+    path = resource_path("icons", f"{name}.svg")
+    if color is None and checked_color is None:
+        return QIcon(str(path))
+    svg = path.read_text(encoding="utf-8")
+    result = QIcon()
+    for size in _ICON_SIZES:
+        normal = _render_svg(svg.replace(ICON_GREY, color or ICON_GREY), size)
+        result.addPixmap(normal, QIcon.Mode.Normal, QIcon.State.Off)
+        checked = (
+            _render_svg(svg.replace(ICON_GREY, checked_color), size) if checked_color else normal
+        )
+        result.addPixmap(checked, QIcon.Mode.Normal, QIcon.State.On)
+    return result
 
 
 @cache
@@ -137,6 +158,16 @@ def app_icon() -> QIcon:
     result = QIcon(str(resource_path("app.svg")))
     result.addFile(str(resource_path("app.png")))
     return result
+
+
+def _render_svg(svg: str, size: int) -> QPixmap:
+    """Render SVG text into a transparent square pixmap."""
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    QSvgRenderer(QByteArray(svg.encode("utf-8"))).render(painter)
+    painter.end()
+    return QPixmap.fromImage(image)
 
 
 def _palette(colours: dict[str, str]) -> QPalette:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QFile, Qt
-from PySide6.QtGui import QColor, QImage, QImageReader, QPalette
+from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -99,6 +99,35 @@ def test_icons_are_cached(qapp: QApplication) -> None:
 def test_unknown_icon_fails_loudly(qapp: QApplication) -> None:
     with pytest.raises(FileNotFoundError, match="nope"):
         theme.icon("nope")
+
+
+def _ink(image: QImage) -> set[str]:
+    """The colours of an icon's solid pixels (anti-aliased edges left out)."""
+    return {
+        image.pixelColor(x, y).name()
+        for y in range(image.height())
+        for x in range(image.width())
+        if image.pixelColor(x, y).alpha() == 255
+    }
+
+
+@pytest.mark.parametrize("name", ICONS)
+def test_every_icon_is_drawn_in_the_recolourable_grey(name: str) -> None:
+    svg = resource_path("icons", f"{name}.svg").read_text(encoding="utf-8")
+    assert theme.ICON_GREY in svg
+
+
+def test_recoloured_icon_is_white_and_checked_colour_applies_only_when_checked(
+    qapp: QApplication,
+) -> None:
+    white = theme.icon("buy", color="#ffffff").pixmap(32, 32).toImage()
+    assert _ink(white) == {"#ffffff"}
+
+    toggling = theme.icon("buy", checked_color="#ffffff")
+    off = toggling.pixmap(32, 32, QIcon.Mode.Normal, QIcon.State.Off).toImage()
+    on = toggling.pixmap(32, 32, QIcon.Mode.Normal, QIcon.State.On).toImage()
+    assert _ink(off) == {theme.ICON_GREY}
+    assert _ink(on) == {"#ffffff"}
 
 
 @pytest.mark.parametrize("size", [16, 32, 256])
