@@ -164,6 +164,8 @@ class TokenSession:
         where = self.store.description
         dialog.accept()
         if window is not None:
+            if self.session_only:
+                window.token_note = "API token kept for this session only (no keyring)."
             window.show_status(Status(StatusLevel.OK, f"API token saved in {where}."))
             if window.is_started():
                 window.reload()

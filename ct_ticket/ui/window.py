@@ -55,6 +55,7 @@ class TicketWindow(TicketForm):
 
     def __init__(self, ticket: Ticket, settings: Settings) -> None:
         super().__init__(ticket, settings)
+        self.token_note = ""  # e.g. "token kept for this session only", shown when ready
         self._confirming = False
         self._loaded_once = False
         self._position_time: float | None = None
@@ -179,7 +180,8 @@ class TicketWindow(TicketForm):
         await asyncio.gather(self.ticket.load_quote(), self.ticket.refresh_position(),
                              self.ticket.refresh_working_orders())
         if accounts and self.status_line.property("level") in (None, "ok"):
-            self._set_status(Status(StatusLevel.OK, f"Ready: {len(accounts)} account(s) loaded."))
+            ready = f"Ready: {len(accounts)} account(s) loaded. {self.token_note}".strip()
+            self._set_status(Status(StatusLevel.OK, ready))
 
     def _selection_changed(self) -> None:
         account, instrument = self.current_account(), self.current_instrument()
