@@ -7,6 +7,7 @@ Without one they skip; with CT_TICKET_REQUIRE_KEYRING=1 they fail instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -42,10 +43,9 @@ def need_real_keyring() -> None:
 def service() -> Iterator[str]:
     name = f"ct-ticket-test-{uuid.uuid4().hex[:8]}"
     yield name
-    try:
+    # Usually nothing is left to delete, or there is no keyring at all.
+    with contextlib.suppress(Exception):
         keyring.delete_password(name, credentials.USERNAME)
-    except Exception:  # noqa: BLE001  # usually nothing left to delete, or no keyring at all
-        pass
 
 
 def start_app(qtbot: Any, url: str, settings_path: Path, store: credentials.TokenStore
