@@ -126,11 +126,11 @@ def parse_order(body: dict[str, Any], front_month: str) -> OrderTicket:
     time_in_force = _enum(body, "timeInForce", TIME_IN_FORCE)
     quantity = _int(body, "quantity", 1)
     assert quantity is not None  # checked in `missing` above
-    limit_price = _price(body, "limitPrice", instrument)
-    stop_price = _price(body, "stopPrice", instrument)
-    # NT8 ignores the price a type does not use, so a MARKET order may carry limitPrice 0.
+    # NT8 ignores a price the type does not use, so a MARKET order may carry limitPrice 0.
     needs_limit = order_type in ("Limit", "StopLimit")
     needs_stop = order_type in ("StopMarket", "StopLimit")
+    limit_price = _price(body, "limitPrice", instrument) if needs_limit else None
+    stop_price = _price(body, "stopPrice", instrument) if needs_stop else None
     for field, needed, value in (
         ("limitPrice", needs_limit, limit_price), ("stopPrice", needs_stop, stop_price),
     ):
@@ -142,8 +142,8 @@ def parse_order(body: dict[str, Any], front_month: str) -> OrderTicket:
         quantity=quantity,
         order_type=order_type,
         time_in_force=time_in_force,
-        limit_price=limit_price if needs_limit else None,
-        stop_price=stop_price if needs_stop else None,
+        limit_price=limit_price,
+        stop_price=stop_price,
         oco_id=optional_string(body, "ocoId"),
         strategy=optional_string(body, "strategy"),
         order_id=optional_string(body, "orderId"),

@@ -119,6 +119,13 @@ def test_off_tick_limit_price_is_400(client: httpx.Client, order: Any) -> None:
     assert "tick" in response.json()["detail"]
 
 
+def test_market_order_ignores_zero_prices_it_does_not_use(
+    client: httpx.Client, sim: Simulator, order: Any
+) -> None:
+    assert client.post(PLACE, json=order(limitPrice=0.0, stopPrice=0)).status_code == 200
+    assert sim.position("Sim101", "ES") is not None
+
+
 def test_pascal_case_enums_as_in_the_ws_examples_are_accepted(
     client: httpx.Client, order: Any
 ) -> None:
