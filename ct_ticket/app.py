@@ -113,8 +113,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     from ct_ticket.ui.token_session import TokenSession
     from ct_ticket.ui.window import TicketWindow
 
-    theme.apply_theme(app)
-    theme.follow_system_theme(app)
+    theme.follow_system_theme(app)  # applies now, and again when the desktop switches
     app.setWindowIcon(theme.app_icon())
     settings = Settings()
     session = TokenSession(demo=args.demo)

@@ -38,7 +38,8 @@ from ct_ticket.model import (
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.dialogs import ConfirmDialog, ask
-from ct_ticket.ui.window_form import TicketForm, set_property
+from ct_ticket.ui.theme import set_style_property
+from ct_ticket.ui.window_form import TicketForm
 from ct_ticket.ui.window_view import QUANTITY_PRESETS, SHORTCUTS
 
 __all__ = ["TicketWindow"]
@@ -210,7 +211,7 @@ class TicketWindow(TicketForm):
     def _validate_instrument(self, text: str) -> None:
         problem = instrument_problem(text.removeprefix("★ "))
         editor = self.instrument_editor
-        set_property(editor, "invalid", problem is not None)
+        set_style_property(editor, "invalid", problem is not None)
         editor.setToolTip(problem or self.instrument_picker.toolTip())
         self.favourite_button.setChecked(
             normalize_instrument(text) in self.settings.favourite_instruments)
@@ -336,10 +337,10 @@ class TicketWindow(TicketForm):
         quote = event.quote
         if quote is None:
             self.quote_label.setText(f"No quote: {event.error}")
-            set_property(self.quote_label, "stale", True)
+            set_style_property(self.quote_label, "stale", True)
             return
         self._quote_time = time.monotonic()
-        set_property(self.quote_label, "stale", False)
+        set_style_property(self.quote_label, "stale", False)
         self.bid_button.setText(f"Bid {format_price(quote.bid)}" if quote.bid else "Bid —")
         self.ask_button.setText(f"Ask {format_price(quote.ask)}" if quote.ask else "Ask —")
         facts = [quote.instrument,
@@ -377,7 +378,7 @@ class TicketWindow(TicketForm):
                              (self.quote_label, self._quote_time)):
             age = None if stamp is None else now - stamp
             label.setToolTip("" if age is None else f"Read {age:.0f} s ago")
-            set_property(label, "stale", age is not None and age > STALE_AFTER_S)
+            set_style_property(label, "stale", age is not None and age > STALE_AFTER_S)
 
     def _show_connection(self, event: Connection) -> None:
         if event.crosstrade is False:
@@ -389,7 +390,7 @@ class TicketWindow(TicketForm):
         else:
             text, level = "● connecting", "unknown"
         self.connection_indicator.setText(text)
-        set_property(self.connection_indicator, "level", level)
+        set_style_property(self.connection_indicator, "level", level)
 
     # --- window -----------------------------------------------------------------------------
 

@@ -4,9 +4,8 @@ prices seeded from the market, and the order the form reads as. Sending lives in
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
 
 from ct_ticket.events import Status, StatusLevel
 from ct_ticket.model import (
@@ -22,18 +21,10 @@ from ct_ticket.model import (
 )
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
+from ct_ticket.ui.theme import set_style_property
 from ct_ticket.ui.window_view import TicketView
 
-__all__ = ["TicketForm", "set_property"]
-
-
-def set_property(widget: QWidget, name: str, value: Any) -> None:
-    """Set a dynamic property the style sheet selects on, and re-apply the style."""
-    if widget.property(name) == value:
-        return
-    widget.setProperty(name, value)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+__all__ = ["TicketForm"]
 
 
 class TicketForm(TicketView):
@@ -60,7 +51,7 @@ class TicketForm(TicketView):
 
     def _set_status(self, status: Status) -> None:
         self.status_line.setText(status.text)
-        set_property(self.status_line, "level", status.level.value)
+        set_style_property(self.status_line, "level", status.level.value)
 
     # --- the form ---------------------------------------------------------------------------
 
@@ -68,7 +59,7 @@ class TicketForm(TicketView):
         self.side = side
         self.buy_button.setChecked(side is Side.BUY)
         self.sell_button.setChecked(side is Side.SELL)
-        set_property(self.ticket_root, "side", side.value.lower())
+        set_style_property(self.ticket_root, "side", side.value.lower())
         self.settings.side = side.value
         self._update_send_labels()
 
@@ -158,12 +149,12 @@ class TicketForm(TicketView):
         self.flatten_place_button.setText(f"Flatten && {words}")  # && shows one '&'
         self.place_button.setText(f"Place {words}")
         for field in (self.limit_price_field, self.stop_price_field):
-            set_property(field, "invalid", False)
+            set_style_property(field, "invalid", False)
 
     def _show_problems(self, error: OrderValidationError) -> None:
         fields = {"limitPrice": self.limit_price_field, "stopPrice": self.stop_price_field}
         for problem in error.problems:
             if problem.field in fields:
-                set_property(fields[problem.field], "invalid", True)
+                set_style_property(fields[problem.field], "invalid", True)
         self._set_status(Status(StatusLevel.ERROR, "Not sent: " + str(error)))
 

@@ -47,13 +47,17 @@ def _named(widget: QWidget, name: str, accessible: str, tip: str = "") -> None:
         widget.setToolTip(tip)
 
 
-def _button(name: str, text: str, accessible: str, tip: str = "", icon: str = "") -> QPushButton:
+def _button(name: str, text: str, accessible: str, tip: str = "", icon: str = "",
+            *, on_fill: bool = False) -> QPushButton:
     button = QPushButton(text)
     _named(button, name, accessible, tip)
     button.setAutoDefault(False)  # Enter in a field must never press a send button
     button.setDefault(False)
     if icon:
-        button.setIcon(theme.icon(icon))
+        # White on the saturated fills (a checked side, the primary button), grey elsewhere.
+        button.setIcon(theme.icon(icon, color="#ffffff") if on_fill and name == "flattenPlaceButton"
+                       else theme.icon(icon, checked_color="#ffffff") if on_fill
+                       else theme.icon(icon))
     return button
 
 
@@ -135,9 +139,9 @@ class TicketView(QMainWindow):
 
         # --- side -------------------------------------------------------------------------
         self.buy_button = _button("buyButton", "BUY", "Buy side",
-                                  f"Buy side ({SHORTCUTS['buy']})", "buy")
+                                  f"Buy side ({SHORTCUTS['buy']})", "buy", on_fill=True)
         self.sell_button = _button("sellButton", "SELL", "Sell side",
-                                   f"Sell side ({SHORTCUTS['sell']})", "sell")
+                                   f"Sell side ({SHORTCUTS['sell']})", "sell", on_fill=True)
         for button in (self.buy_button, self.sell_button):
             button.setCheckable(True)
             button.setMinimumHeight(44)
@@ -209,7 +213,7 @@ class TicketView(QMainWindow):
         self.flatten_place_button = _button(
             "flattenPlaceButton", "Flatten & Place", "Flatten and place",
             f"Close any position in this instrument, then place ({SHORTCUTS['flatten_place']})",
-            "flatten")
+            "flatten", on_fill=True)
         self.flatten_place_button.setMinimumHeight(46)
         self.place_button = _button("placeButton", "Place", "Place",
                                     f"Place without flattening ({SHORTCUTS['place']})")
