@@ -37,6 +37,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="after the first load, save the window to a PNG and exit")
     parser.add_argument("--forget-token", action="store_true",
                         help="remove the API token from the system keyring and exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this install or build headlessly against the simulator "
+                             "(one Place, one Flatten & Place) and exit 0 if it works")
     return parser.parse_args(argv)
 
 
@@ -52,6 +55,10 @@ def _no_display() -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `ct-ticket` and `python -m ct_ticket`."""
     args = parse_args(argv)
+    if args.self_test:  # first: it needs no display and must not touch logs or settings
+        from ct_ticket.selftest import run_self_test
+
+        return run_self_test()
     from ct_ticket import logs
 
     logs.setup_logging()
