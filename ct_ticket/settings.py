@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from ct_ticket.rails import DEFAULT_LIMITS, AccountKind, Limits
+
 __all__ = ["Settings"]
 
 _RECENT_LIMIT = 8
@@ -176,6 +178,27 @@ class Settings:
     @max_quantity.setter
     def max_quantity(self, value: int) -> None:
         self._qs.setValue("safety/maxQuantity", value)
+
+    def limits(self, kind: AccountKind) -> Limits:
+        """Precautionary limits for sim or live accounts (edit them in the settings file)."""
+        default = DEFAULT_LIMITS[kind]
+        prefix = f"safety/{kind.value}"
+        notional = self._qs.value(f"{prefix}/maxNotional", default.max_notional)
+        try:
+            max_notional = float(notional)  # type: ignore[arg-type]  # QSettings gives object
+        except (TypeError, ValueError):
+            max_notional = default.max_notional
+        return Limits(
+            max_quantity=max(1, self._int(f"{prefix}/maxQuantity", default.max_quantity)),
+            max_notional=max_notional,
+            max_ticks_through=max(0, self._int(f"{prefix}/maxTicksThrough",
+                                               default.max_ticks_through)))
+
+    def set_limits(self, kind: AccountKind, limits: Limits) -> None:
+        prefix = f"safety/{kind.value}"
+        self._qs.setValue(f"{prefix}/maxQuantity", limits.max_quantity)
+        self._qs.setValue(f"{prefix}/maxNotional", limits.max_notional)
+        self._qs.setValue(f"{prefix}/maxTicksThrough", limits.max_ticks_through)
 
     @property
     def geometry(self) -> QByteArray | None:

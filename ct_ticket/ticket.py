@@ -44,6 +44,7 @@ from ct_ticket.events import (
     describe_position,
 )
 from ct_ticket.model import OrderRequest, instrument_problem, normalize_instrument
+from ct_ticket.rails import RecentOrders
 
 __all__ = ["Ticket"]
 
@@ -63,6 +64,7 @@ class Ticket:
         self.position: Position | None = None
         self.working_orders: int | None = None
         self.last_order: OrderRequest | None = None
+        self.recent_orders = RecentOrders()
         self.in_flight: Action | None = None
         self._listeners: list[Listener] = []
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -217,6 +219,8 @@ class Ticket:
         instrument = order.instrument if order else self.instrument
         request = self._request_words(action, order, account, instrument)
         started = time.perf_counter()
+        if order is not None:
+            self.recent_orders.record(order)  # sent, whatever comes back
         try:
             result_text, order_id = await self._call(action, order, account, instrument)
         except CrossTradeError as error:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 __all__ = ["ConfirmDialog", "ask"]
 
@@ -80,5 +81,6 @@ async def ask(dialog: QDialog) -> bool:
     try:
         result = await future
     finally:
-        dialog.deleteLater()
+        if isValid(dialog):  # the window (its parent) may have been closed meanwhile
+            dialog.deleteLater()
     return result == QDialog.DialogCode.Accepted.value

@@ -35,6 +35,7 @@ from ct_ticket.model import (
     instrument_problem,
     normalize_instrument,
 )
+from ct_ticket.rails import Breach, check_limits
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.dialogs import ConfirmDialog, ask
@@ -197,7 +198,7 @@ class TicketWindow(TicketForm):
             self.settings.account = account
         if not instrument_problem(instrument):
             self.settings.instrument = instrument
-        self._update_send_labels()
+        self._show_account_kind()
         if changed_instrument:
             self._apply_tick()
             self.quote_label.setText("No quote yet")
@@ -258,17 +259,40 @@ class TicketWindow(TicketForm):
             except OrderValidationError as error:
                 self._show_problems(error)
                 return
+        breaches = self._rail_breaches(order) if order is not None else []
         needs_confirm = action in (Action.FLATTEN_ACCOUNT, Action.KILL_SWITCH) or (
-            order is not None and self.confirm_orders_toggle.isChecked())
+            order is not None and self.confirm_orders_toggle.isChecked()) or bool(breaches)
         if not needs_confirm:
             self.ticket.submit(action, order)
             return
         self._confirming = True  # taken now, in the click: a second click finds it taken
-        self._spawn(self._confirm_and_submit(action, order))
+        self._spawn(self._confirm_and_submit(action, order, breaches))
 
-    async def _confirm_and_submit(self, action: Action, order: OrderRequest | None) -> None:
+    def _rail_breaches(self, order: OrderRequest) -> list[Breach]:
+        quote = self.ticket.quote
+        if quote is not None and normalize_instrument(quote.instrument) != order.instrument and (
+                self.ticket.instrument != order.instrument):
+            quote = None
+        breaches = check_limits(order, self.settings.limits(self.account_kind()), quote)
+        since = self.ticket.recent_orders.seconds_since_same(order)
+        if since is not None:
+            breaches.append(Breach("Same order twice",
+                                   f"The same order was sent {since:.1f} s ago."))
+        return breaches
+
+    async def _confirm_and_submit(self, action: Action, order: OrderRequest | None,
+                                  breaches: list[Breach]) -> None:
         try:
-            dialog = await self._confirmation(action, order)
+            if breaches and order is not None:
+                kind = self.account_kind().value.upper()
+                dialog = ConfirmDialog(
+                    self, "Order held by a safety rail",
+                    f"{kind} {order.account}: {order.describe()} breaks "
+                    + ", ".join(b.rule.lower() for b in breaches) + ".",
+                    details=[f"{b.rule}: {b.message}" for b in breaches],
+                    confirm_text="Send anyway")
+            else:
+                dialog = await self._confirmation(action, order)
             if await ask(dialog):
                 self.ticket.submit(action, order)
             else:
@@ -332,6 +356,7 @@ class TicketWindow(TicketForm):
             label = account.name + (f"  ({account.provider})" if account.provider else "")
             self.account_picker.addItem(label, account.name)
         self._select_data(self.account_picker, previous)
+        self._show_account_kind()
 
     def _show_quote(self, event: QuoteUpdated) -> None:
         quote = event.quote

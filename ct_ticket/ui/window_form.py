@@ -19,6 +19,7 @@ from ct_ticket.model import (
     needs_stop_price,
     normalize_instrument,
 )
+from ct_ticket.rails import AccountKind, account_kind
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.theme import set_style_property
@@ -144,10 +145,29 @@ class TicketForm(TicketView):
             parts.append("GTC")
         return " ".join(parts)
 
+    def account_kind(self) -> AccountKind:
+        name = self.current_account()
+        account = next((a for a in self.ticket.accounts if a.name == name), None)
+        return account_kind(name, account)
+
+    def _show_account_kind(self) -> None:
+        """SIM or LIVE on the badge, the ticket's frame, the title and every send button."""
+        name = self.current_account()
+        kind = self.account_kind() if name else None
+        label = kind.value.upper() if kind else "—"
+        self.account_kind_badge.setText(label)
+        set_style_property(self.account_kind_badge, "accountKind", kind.value if kind else "")
+        set_style_property(self.ticket_root, "accountKind", kind.value if kind else "")
+        base = self.windowTitle().split(" — ")[0]
+        self.setWindowTitle(f"{base} — {label} {name}" if name else base)
+        self._update_send_labels()
+
     def _update_send_labels(self) -> None:
         words = self._order_words()
-        self.flatten_place_button.setText(f"Flatten && {words}")  # && shows one '&'
-        self.place_button.setText(f"Place {words}")
+        name = self.current_account()
+        tag = f"{self.account_kind().value.upper()} {name} · " if name else ""
+        self.flatten_place_button.setText(f"{tag}Flatten && {words}")  # && shows one '&'
+        self.place_button.setText(f"{tag}Place {words}")
         for field in (self.limit_price_field, self.stop_price_field):
             set_style_property(field, "invalid", False)
 

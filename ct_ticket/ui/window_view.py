@@ -283,4 +283,4 @@ class TicketView(QMainWindow):
                              self.close_position_button, self.reverse_button,
                              self.cancel_all_button, self.flatten_everything_button)
         self.setMinimumWidth(320)
-        self.resize(380, 640)
+        self.resize(430, 660)

@@ -114,8 +114,8 @@ def test_send_button_reads_the_whole_order(qtbot: Any, window: TicketWindow) -> 
     window.quantity_field.setValue(2)
     window.limit_price_field.setValue(5012.25)
     assert window.flatten_place_button.text().replace("&&", "&") == (
-        "Flatten & SELL 2 MES 12-26 LMT 5012.25")
-    assert window.place_button.text() == "Place SELL 2 MES 12-26 LMT 5012.25"
+        "SIM Sim101 · Flatten & SELL 2 MES 12-26 LMT 5012.25")
+    assert window.place_button.text() == "SIM Sim101 · Place SELL 2 MES 12-26 LMT 5012.25"
     assert window.ticket_root.property("side") == "sell"
 
 
@@ -128,7 +128,8 @@ def test_burst_of_twenty_clicks_sends_one_flat_place(
     qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=5_000)
     assert len(sim_server.sim.order_posts("flatplace")) == 1
     assert sim_server.sim.order_posts("place") == []
-    # Each later click is its own order again.
+    # A later click is its own order again (a different one: the same order twice asks first).
+    window.quantity_field.setValue(2)
     click_and_wait_idle(qtbot, window, window.flatten_place_button)
     assert len(sim_server.sim.order_posts("flatplace")) == 2
 

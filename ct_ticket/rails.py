@@ -1,0 +1,162 @@
+"""Safety rails the ticket keeps on itself: sim or live, precautionary limits, the same order twice.
+
+These are warnings that hold a send until the trader says "Send anyway"; CrossTrade and NT8
+remain the real risk controls. Pure Python: no Qt, no httpx.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from ct_ticket.api.wire import Account, Quote
+from ct_ticket.model import OrderRequest, OrderType, Side, contract_spec
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "REPEAT_WINDOW_S",
+    "AccountKind",
+    "Breach",
+    "Limits",
+    "RecentOrders",
+    "account_kind",
+    "check_limits",
+]
+
+REPEAT_WINDOW_S = 5.0  # "the same order within N seconds" asks first (DAS uses 10 s)
+
+_SIM_PROVIDERS = {"simulator", "playback", "sim", "replay"}
+# NT8 and prop-firm conventions for practice accounts: Sim101, SimApex..., DEMO..., Playback101
+_SIM_NAME = re.compile(r"^(sim|demo|playback|paper|practice)", re.IGNORECASE)
+
+
+class AccountKind(StrEnum):
+    SIM = "sim"
+    LIVE = "live"
+
+
+def account_kind(name: str, account: Account | None = None) -> AccountKind:
+    """SIM when the provider or the name says simulated; anything else counts as LIVE, the
+    cautious reading (a live account mistaken for sim is the expensive mistake)."""
+    if account is not None and account.provider.strip().lower() in _SIM_PROVIDERS:
+        return AccountKind.SIM
+    return AccountKind.SIM if _SIM_NAME.match(name.strip()) else AccountKind.LIVE
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Precautionary limits for one kind of account."""
+
+    max_quantity: int
+    max_notional: float  # quantity * point value * price, in the account's currency
+    max_ticks_through: int  # how far a limit/stop may sit through the market
+
+
+DEFAULT_LIMITS = {
+    AccountKind.SIM: Limits(max_quantity=50, max_notional=10_000_000, max_ticks_through=200),
+    AccountKind.LIVE: Limits(max_quantity=10, max_notional=1_000_000, max_ticks_through=20),
+}
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A rule the order breaks: its name and a sentence naming the numbers."""
+
+    rule: str
+    message: str
+
+
+def _through_ticks(side: Side, price: Decimal, quote: Quote, tick: Decimal, *,
+                   stop: bool) -> Decimal | None:
+    """Ticks by which a price sits on the wrong side of the market, None when it does not.
+
+    A buy limit above the ask (or a sell limit below the bid) fills at once at a worse price;
+    a buy stop below the bid (or a sell stop above the ask) triggers at once.
+    """
+    bid = Decimal(repr(quote.bid)) if quote.bid else None
+    ask = Decimal(repr(quote.ask)) if quote.ask else None
+    buying = side is Side.BUY
+    if stop:
+        reference, excess = (bid, (bid - price) if bid else None) if buying else (
+            ask, (price - ask) if ask else None)
+    else:
+        reference, excess = (ask, (price - ask) if ask else None) if buying else (
+            bid, (bid - price) if bid else None)
+    if reference is None or excess is None or excess <= 0:
+        return None
+    return excess / tick
+
+
+def check_limits(order: OrderRequest, limits: Limits, quote: Quote | None) -> list[Breach]:
+    """Every precautionary limit the order breaks (empty when none)."""
+    breaches: list[Breach] = []
+    if order.quantity > limits.max_quantity:
+        breaches.append(Breach("Maximum quantity",
+                               f"{order.quantity} contracts is above the maximum of "
+                               f"{limits.max_quantity} for this account."))
+    spec = contract_spec(order.instrument)
+    point_value = (Decimal(repr(quote.point_value)) if quote and quote.point_value
+                   else spec.point_value if spec else None)
+    tick = (Decimal(repr(quote.tick_size)) if quote and quote.tick_size
+            else spec.tick_size if spec else None)
+    price = order.limit_price or order.stop_price or (
+        Decimal(repr(quote.ask if order.side is Side.BUY else quote.bid))
+        if quote and (quote.ask if order.side is Side.BUY else quote.bid) else None)
+    if point_value is not None and price is not None:
+        notional = order.quantity * point_value * price
+        if notional > Decimal(repr(limits.max_notional)):
+            breaches.append(Breach("Maximum notional",
+                                   f"Notional {notional:,.0f} is above the maximum of "
+                                   f"{limits.max_notional:,.0f}."))
+    if quote is not None and tick:
+        checks = []
+        if order.limit_price is not None and order.order_type is not OrderType.STOPLIMIT:
+            checks.append(("Limit", order.limit_price, False))
+        if order.stop_price is not None:
+            checks.append(("Stop", order.stop_price, True))
+        for label, level, is_stop in checks:
+            ticks = _through_ticks(order.side, level, quote, tick, stop=is_stop)
+            if ticks is not None and ticks > limits.max_ticks_through:
+                breaches.append(Breach("Price through the market",
+                                       f"{label} price {level} is {ticks:.0f} ticks through "
+                                       f"the market (maximum {limits.max_ticks_through})."))
+    return breaches
+
+
+def _order_key(order: OrderRequest) -> tuple[object, ...]:
+    return (order.account.lower(), order.instrument, order.side, order.quantity,
+            order.order_type, order.limit_price, order.stop_price)
+
+
+class RecentOrders:
+    """Orders sent in the last few seconds, to catch the same order sent twice."""
+
+    def __init__(self, window_s: float = REPEAT_WINDOW_S,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.window_s = window_s
+        self._clock = clock or time.monotonic
+        self._sent: deque[tuple[float, tuple[object, ...]]] = deque()
+
+    def _expire(self, now: float) -> None:
+        while self._sent and now - self._sent[0][0] > self.window_s:
+            self._sent.popleft()
+
+    def record(self, order: OrderRequest) -> None:
+        now = self._clock()
+        self._expire(now)
+        self._sent.append((now, _order_key(order)))
+
+    def seconds_since_same(self, order: OrderRequest) -> float | None:
+        """Seconds since an identical order was sent, None if not within the window."""
+        now = self._clock()
+        self._expire(now)
+        key = _order_key(order)
+        for stamp, sent in reversed(self._sent):
+            if sent == key:
+                return now - stamp
+        return None
