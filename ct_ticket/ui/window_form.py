@@ -165,7 +165,8 @@ class TicketForm(TicketView):
     def _update_send_labels(self) -> None:
         words = self._order_words()
         name = self.current_account()
-        tag = f"{self.account_kind().value.upper()} {name} · " if name else ""
+        # The account on its own line: the whole order stays readable at the ticket's width.
+        tag = f"{self.account_kind().value.upper()} {name}\n" if name else ""
         self.flatten_place_button.setText(f"{tag}Flatten && {words}")  # && shows one '&'
         self.place_button.setText(f"{tag}Place {words}")
         for field in (self.limit_price_field, self.stop_price_field):

@@ -214,10 +214,10 @@ class TicketView(QMainWindow):
             "flattenPlaceButton", "Flatten & Place", "Flatten and place",
             f"Close any position in this instrument, then place ({SHORTCUTS['flatten_place']})",
             "flatten", on_fill=True)
-        self.flatten_place_button.setMinimumHeight(46)
+        self.flatten_place_button.setMinimumHeight(58)
         self.place_button = _button("placeButton", "Place", "Place",
                                     f"Place without flattening ({SHORTCUTS['place']})")
-        self.place_button.setMinimumHeight(32)
+        self.place_button.setMinimumHeight(44)
         outer.addWidget(self.flatten_place_button)
         outer.addWidget(self.place_button)
 

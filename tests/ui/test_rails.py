@@ -64,11 +64,11 @@ def test_a_live_account_tints_the_ticket_and_labels_every_send(
     assert window.account_kind_badge.property("accountKind") == "live"
     assert window.ticket_root.property("accountKind") == "live"
     assert "LIVE Apex-12" in window.windowTitle()
-    assert window.flatten_place_button.text().startswith("LIVE Apex-12 · Flatten && BUY 1")
-    assert window.place_button.text().startswith("LIVE Apex-12 · Place BUY 1")
+    assert window.flatten_place_button.text().startswith("LIVE Apex-12\nFlatten && BUY 1")
+    assert window.place_button.text().startswith("LIVE Apex-12\nPlace BUY 1")
     choose_account(window, "Sim101")
     assert window.ticket_root.property("accountKind") == "sim"
-    assert window.place_button.text().startswith("SIM Sim101 · ")
+    assert window.place_button.text().startswith("SIM Sim101\n")
 
 
 def _breaking_order(window: TicketWindow, rule: str, settings_path: Path) -> None:

@@ -114,8 +114,8 @@ def test_send_button_reads_the_whole_order(qtbot: Any, window: TicketWindow) -> 
     window.quantity_field.setValue(2)
     window.limit_price_field.setValue(5012.25)
     assert window.flatten_place_button.text().replace("&&", "&") == (
-        "SIM Sim101 · Flatten & SELL 2 MES 12-26 LMT 5012.25")
-    assert window.place_button.text() == "SIM Sim101 · Place SELL 2 MES 12-26 LMT 5012.25"
+        "SIM Sim101\nFlatten & SELL 2 MES 12-26 LMT 5012.25")
+    assert window.place_button.text() == "SIM Sim101\nPlace SELL 2 MES 12-26 LMT 5012.25"
     assert window.ticket_root.property("side") == "sell"
 
 
