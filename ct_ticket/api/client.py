@@ -405,7 +405,10 @@ def _retry_after(header: str | None) -> float:
 
 def _transport_error(error: httpx.TransportError, method: str, path: str) -> TransportError:
     """Classify an httpx failure, knowing whether the request can have reached the server."""
-    never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    # httpx raises LocalProtocolError while building the request head (an illegal header value,
+    # such as a token pasted with a line break): nothing was written to the socket.
+    never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+                            | httpx.LocalProtocolError | httpx.UnsupportedProtocol)
     if isinstance(error, httpx.ConnectTimeout):
         reason = "connection timed out"
     elif isinstance(error, httpx.ConnectError):
@@ -414,6 +417,8 @@ def _transport_error(error: httpx.TransportError, method: str, path: str) -> Tra
         reason = "timed out waiting for the answer"
     elif isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
         reason = "connection closed before the answer"
+    elif isinstance(error, httpx.LocalProtocolError):
+        reason = "the request could not be sent (a stray character in the token?)"
     else:
         reason = type(error).__name__
     return TransportError(reason, method=method, path=path, request_sent=not never_sent)
