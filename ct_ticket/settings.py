@@ -172,6 +172,14 @@ class Settings:
         self._qs.setValue("safety/confirmOrders", value)
 
     @property
+    def sounds(self) -> bool:
+        return self._bool("window/sounds", False)
+
+    @sounds.setter
+    def sounds(self, value: bool) -> None:
+        self._qs.setValue("window/sounds", value)
+
+    @property
     def max_quantity(self) -> int:
         return max(1, self._int("safety/maxQuantity", 100))
 

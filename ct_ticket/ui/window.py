@@ -37,6 +37,7 @@ from ct_ticket.model import (
 )
 from ct_ticket.rails import Breach, check_limits
 from ct_ticket.settings import Settings
+from ct_ticket.sounds import Sound, SoundPlayer
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.dialogs import ConfirmDialog, ask
 from ct_ticket.ui.theme import set_style_property
@@ -58,6 +59,12 @@ class TicketWindow(TicketForm):
     def __init__(self, ticket: Ticket, settings: Settings) -> None:
         super().__init__(ticket, settings)
         self.token_note = ""  # e.g. "token kept for this session only", shown when ready
+        self.sounds = SoundPlayer(enabled=settings.sounds)
+        self.sounds_action.setChecked(settings.sounds and self.sounds.available)
+        self.sounds_action.setEnabled(self.sounds.available)
+        if not self.sounds.available:
+            self.sounds_action.setToolTip("No sound player found on this computer")
+        self._last_connection: Connection | None = None
         self._confirming = False
         self._loaded_once = False
         self._position_time: float | None = None
@@ -94,6 +101,7 @@ class TicketWindow(TicketForm):
         self.kill_switch_action.triggered.connect(lambda: self.send(Action.KILL_SWITCH))
         self.repeat_action.triggered.connect(self.repeat_last_order)
         self.quit_action.triggered.connect(self.close)
+        self.sounds_action.toggled.connect(self._set_sounds)
         self.token_action.triggered.connect(lambda: self.token_needed.emit(""))
         self.refresh_accounts_button.clicked.connect(self.reload)
         self.bid_button.clicked.connect(lambda: self.copy_price("bid"))
@@ -325,6 +333,11 @@ class TicketWindow(TicketForm):
             self._set_status(event)
         elif isinstance(event, LogEntry):
             self.activity_log.appendPlainText(event.line())
+            if event.latency_ms is not None:  # the answer to a send, not a background read
+                if event.level is StatusLevel.OK and event.order_id:
+                    self.sounds.play(Sound.FILLED)
+                elif event.level in (StatusLevel.ERROR, StatusLevel.UNKNOWN):
+                    self.sounds.play(Sound.REJECTED)
         elif isinstance(event, Busy):
             for button in self.send_buttons:
                 button.setEnabled(not event.busy)
@@ -405,7 +418,16 @@ class TicketWindow(TicketForm):
             label.setToolTip("" if age is None else f"Read {age:.0f} s ago")
             set_style_property(label, "stale", age is not None and age > STALE_AFTER_S)
 
+    def _set_sounds(self, on: bool) -> None:
+        self.sounds.enabled = on
+        self.settings.sounds = on
+
     def _show_connection(self, event: Connection) -> None:
+        previous, self._last_connection = self._last_connection, event
+        lost = event.crosstrade is False or event.ninjatrader is False
+        if lost and (previous is None or (previous.crosstrade, previous.ninjatrader) != (
+                event.crosstrade, event.ninjatrader)):
+            self.sounds.play(Sound.DISCONNECTED)
         if event.crosstrade is False:
             text, level = "● CrossTrade unreachable", "error"
         elif event.ninjatrader is False:
