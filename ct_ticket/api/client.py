@@ -91,6 +91,11 @@ class _BearerAuth(httpx.Auth):
         return "_BearerAuth(***)"
 
     def auth_flow(self, request: httpx.Request) -> Any:
+        # h11 would refuse such a header itself, but quote it, token and all, in its error and
+        # in httpcore's debug log. Refuse it here without repeating it: nothing is sent.
+        if self._token != self._token.strip() or any(
+                ord(ch) < 0x20 or ord(ch) == 0x7F for ch in self._token):
+            raise httpx.LocalProtocolError("the API token has a character a header cannot carry")
         request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
 
@@ -418,7 +423,7 @@ def _transport_error(error: httpx.TransportError, method: str, path: str) -> Tra
     elif isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
         reason = "connection closed before the answer"
     elif isinstance(error, httpx.LocalProtocolError):
-        reason = "the request could not be sent (a stray character in the token?)"
+        reason = "the API token has a space, line break or control character in it"
     else:
         reason = type(error).__name__
     return TransportError(reason, method=method, path=path, request_sent=not never_sent)
