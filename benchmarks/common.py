@@ -1,0 +1,140 @@
+"""What every benchmark shares: result rows, percentiles, the Qt + qasync loop, and the real
+`TicketWindow` over a `CrossTradeClient`, ready to send orders without being held by a rail."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from ct_ticket.ui.window import TicketWindow
+
+__all__ = ["Row", "args_for", "close_window", "exit_now", "median", "percentile", "print_rows",
+           "ready_window", "run_qt"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the results table: a measurement beside its anchor, and the goal."""
+
+    benchmark: str
+    metric: str
+    value: float
+    unit: str
+    anchor: float | None = None  # what the value is compared with (limit, floor, bare client)
+    ratio: float | None = None  # value / anchor when that is the goal, else None
+    goal: str = ""
+    ok: bool | None = None
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation; enough for 30-200 samples."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (a name for symmetry with `percentile`)."""
+    return statistics.median(values)
+
+
+def args_for(description: str, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The options every benchmark module takes: --quick and --json."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="fewer iterations")
+    parser.add_argument("--json", action="store_true", help="print rows as JSON lines")
+    return parser.parse_args(argv)
+
+
+def print_rows(rows: Sequence[Row], as_json: bool) -> None:
+    """JSON lines for `python -m benchmarks`, or the table for a module run alone."""
+    if as_json:
+        for row in rows:
+            print(json.dumps(asdict(row)), flush=True)
+    else:
+        from benchmarks.table import render
+
+        print(render(rows))
+
+
+def run_qt(main: Callable[[], Coroutine[Any, Any, list[Row]]]) -> list[Row]:
+    """Run `main` on a qasync loop over an offscreen QApplication (one per process)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
+    # httpx 0.28 warns that verify="ca.pem" is deprecated; the ticket's client takes a path.
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="httpx")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        rows: list[Row] = loop.run_until_complete(main())
+    return rows
+
+
+def exit_now(code: int = 0) -> NoReturn:
+    """Flush and leave without interpreter finalization: after the window ran, PySide6 6.12
+    here aborts in ``bool_dealloc`` while collecting at exit, which would turn a finished
+    benchmark into exit status 134."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+async def ready_window(base_url: str, verify: bool | str = True) -> TicketWindow:
+    """The real window over a real client, first load done (so the pool holds warm
+    connections), on Sim101, MARKET, no confirmation, and no same-order-twice hold."""
+    from ct_ticket.api.client import CrossTradeClient
+    from ct_ticket.settings import Settings
+    from ct_ticket.ticket import Ticket
+    from ct_ticket.ui.window import TicketWindow
+
+    folder = Path(tempfile.mkdtemp(prefix="ct-bench-settings-"))
+    client = CrossTradeClient("bench", base_url=base_url, verify=verify)
+    window = TicketWindow(Ticket(client), Settings(folder / "settings.ini"))
+    loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def first_load_done() -> None:
+        if not loaded.done():
+            loaded.set_result(None)
+
+    window.first_load_done.connect(first_load_done)
+    window.show()
+    window.start()
+    await asyncio.wait_for(loaded, 30)
+    window.account_picker.setCurrentIndex(window.account_picker.findData("Sim101"))
+    window.confirm_orders_toggle.setChecked(False)
+    window.order_type_picker.setCurrentIndex(window.order_type_picker.findData("MARKET"))
+    # Quantities vary per order anyway; with hundreds of orders a cycle would still repeat
+    # within the rail's window, and a held order would wait for a dialog nobody answers.
+    window.ticket.recent_orders.window_s = 0.0
+    await window.ticket.wait_idle()
+    return window
+
+
+async def close_window(window: TicketWindow) -> None:
+    """Close the window, let in-flight requests end, close the client's connections."""
+    window.close()
+    await window.ticket.wait_idle()
+    await window.ticket.client.aclose()
+    window.deleteLater()
+    await asyncio.sleep(0.01)  # lets Qt delete it now, not at interpreter exit

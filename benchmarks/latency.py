@@ -1,0 +1,136 @@
+"""Round trips per order: click-to-ack of the ticket's Flatten & Place against one round trip
+plus the server's time (the physical limit), beside the documented `requests.post` per call.
+
+Both go through the same latency proxy (default RTT 40 ms, TLS with a throwaway CA) in one
+run, interleaved, so the shared machine's noise falls on both alike. The server's time is the
+median of the same POST over a direct, warm, un-delayed TLS connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from benchmarks.common import (
+    Row,
+    args_for,
+    close_window,
+    exit_now,
+    median,
+    percentile,
+    print_rows,
+    ready_window,
+    run_qt,
+)
+from benchmarks.netsim import NetSim
+
+__all__ = ["main", "measure"]
+
+RTT_MS = 40.0
+GOAL_RATIO = 1.1
+SETTLE_S = 0.05
+_PATH = "/v1/api/accounts/Sim101/orders/flatplace"
+_HEADERS = {"Authorization": "Bearer bench", "Content-Type": "application/json"}
+
+
+def _body(i: int) -> dict[str, Any]:
+    return {"instrument": "MES", "action": "BUY" if i % 2 else "SELL", "quantity": 1 + i % 20,
+            "orderType": "MARKET", "timeInForce": "DAY"}
+
+
+def _server_time(net: NetSim, n: int) -> float:
+    """Median seconds of the POST over a warm direct connection (no proxy, no handshake)."""
+    import httpx
+
+    with httpx.Client(base_url=net.direct_url, verify=net.ca, headers=_HEADERS) as http:
+        http.get("/v1/api/accounts").raise_for_status()  # opens and warms the connection
+        times = []
+        for i in range(n):
+            started = time.perf_counter()
+            http.post(_PATH, json=_body(i)).raise_for_status()
+            times.append(time.perf_counter() - started)
+    return median(times)
+
+
+def _documented_post(net: NetSim, i: int) -> float:
+    """CrossTrade's documented example: `requests.post` per call, so a new TCP connection and
+    TLS handshake every time. Returns seconds."""
+    import requests
+
+    started = time.perf_counter()
+    response = requests.post(net.proxy_url + _PATH, json=_body(i), headers=_HEADERS,
+                             verify=net.ca, timeout=10)
+    elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    return elapsed
+
+
+async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
+    """Run `n` orders each way over a proxy with `rtt_ms` and return the rows."""
+    from ct_ticket.events import Busy, Status, StatusLevel, TicketEvent
+    from ct_ticket.model import Side
+
+    with NetSim(tls=True, rtt_ms=rtt_ms) as net:
+        server = _server_time(net, max(n, 30))
+        window = await ready_window(net.proxy_url, verify=net.ca)
+        done: list[asyncio.Future[float]] = []
+        problems: list[str] = []
+
+        def on_event(event: TicketEvent) -> None:
+            if isinstance(event, Busy) and not event.busy and done and not done[-1].done():
+                done[-1].set_result(time.perf_counter())
+            elif isinstance(event, Status) and event.level in (StatusLevel.ERROR,
+                                                               StatusLevel.UNKNOWN):
+                problems.append(event.text)
+
+        window.ticket.subscribe(on_event)
+        ticket_times: list[float] = []
+        documented_times: list[float] = []
+        try:
+            for i in range(n):
+                window.choose_side(Side.BUY if i % 2 else Side.SELL)
+                window.quantity_field.setValue(1 + i % 20)
+                # A trader edits, then clicks: let the form repaint first (a side change
+                # re-styles the window, ~3 ms here), or the order would wait behind it.
+                await asyncio.sleep(SETTLE_S)
+                done.append(asyncio.get_running_loop().create_future())
+                started = time.perf_counter()
+                window.flatten_place_button.click()
+                ticket_times.append(await asyncio.wait_for(done[-1], 10) - started)
+                await window.ticket.wait_idle()  # the post-check reads, off the clock
+                documented_times.append(_documented_post(net, i))
+        finally:
+            await close_window(window)
+    if problems:
+        raise RuntimeError(f"an order did not go through cleanly: {problems[0]}")
+    limit = rtt_ms / 1000 + server
+    ms = 1000.0
+    goal = f"median <= {GOAL_RATIO}x limit"
+    t_med, t_p95 = median(ticket_times), percentile(ticket_times, 95)
+    d_med, d_p95 = median(documented_times), percentile(documented_times, 95)
+    return [
+        Row("latency", f"server time (direct, warm, n={max(n, 30)})", server * ms, "ms"),
+        Row("latency", f"physical limit (RTT {rtt_ms:.0f} ms + server)", limit * ms, "ms"),
+        Row("latency", f"ticket Flatten & Place median (n={n})", t_med * ms, "ms", limit * ms,
+            t_med / limit, goal, t_med / limit <= GOAL_RATIO),
+        Row("latency", "ticket Flatten & Place p95", t_p95 * ms, "ms", limit * ms,
+            t_p95 / limit),
+        Row("latency", f"requests.post per call median (n={n})", d_med * ms, "ms", limit * ms,
+            d_med / limit),
+        Row("latency", "requests.post per call p95", d_p95 * ms, "ms", limit * ms,
+            d_p95 / limit),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m benchmarks.latency [--quick] [--json]``."""
+    args = args_for(__doc__ or "", argv)
+    n = 30 if args.quick else 60
+    print_rows(run_qt(lambda: measure(n)), args.json)
+    exit_now()
+
+
+if __name__ == "__main__":
+    main()

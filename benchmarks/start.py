@@ -1,0 +1,71 @@
+"""Start: process start to ticket shown with its accounts loaded (``python -m ct_ticket --demo
+--screenshot``, offscreen) against the floor of a bare PySide6 window process, wall time and
+peak memory, runs interleaved so both see the same machine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks.common import Row, args_for, median, print_rows
+
+__all__ = ["main", "measure", "run_once"]
+
+TIME_GOAL = 2.0
+MEMORY_GOAL = 1.6
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run one child to completion: (wall seconds, peak RSS in MB) of that child alone."""
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    # wait4, not RUSAGE_CHILDREN: the latter is the maximum over every child so far.
+    _pid, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited with {child.returncode}")
+    return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def measure(runs: int) -> list[Row]:
+    """`runs` ticket starts and `runs` floor starts, alternating; medians and ratios."""
+    with tempfile.TemporaryDirectory(prefix="ct-bench-start-") as scratch:
+        folder = Path(scratch)
+        # Keep the trader's own settings and logs out of it: Qt and the log go to XDG folders.
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+               "XDG_CONFIG_HOME": str(folder / "config"), "XDG_STATE_HOME": str(folder / "state"),
+               "XDG_CACHE_HOME": str(folder / "cache"), "XDG_DATA_HOME": str(folder / "data")}
+        ticket = [sys.executable, "-m", "ct_ticket", "--demo", "--screenshot",
+                  str(folder / "ticket.png")]
+        floor = [sys.executable, "-m", "benchmarks.floor_window", str(folder / "floor.png")]
+        run_once(ticket, env)  # one of each first, so the page cache is warm for both
+        run_once(floor, env)
+        ticket_runs, floor_runs = [], []
+        for _ in range(runs):
+            ticket_runs.append(run_once(ticket, env))
+            floor_runs.append(run_once(floor, env))
+    t_time, f_time = median([r[0] for r in ticket_runs]), median([r[0] for r in floor_runs])
+    t_mem, f_mem = median([r[1] for r in ticket_runs]), median([r[1] for r in floor_runs])
+    return [
+        Row("start", f"wall time to accounts shown (median of {runs})", t_time * 1000, "ms",
+            f_time * 1000, t_time / f_time, f"<= {TIME_GOAL}x floor", t_time / f_time <= TIME_GOAL),
+        Row("start", f"peak memory (median of {runs})", t_mem, "MB", f_mem, t_mem / f_mem,
+            f"<= {MEMORY_GOAL}x floor", t_mem / f_mem <= MEMORY_GOAL),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m benchmarks.start [--quick] [--json]``."""
+    args = args_for(__doc__ or "", argv)
+    print_rows(measure(5 if args.quick else 9), args.json)
+
+
+if __name__ == "__main__":
+    main()
