@@ -7,12 +7,26 @@ It never imports ``ct_ticket.api``: a client bug must not hide behind a matching
         ...  # point the client at served.url, then inspect sim.requests / sim.position(...)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ct_ticket.sim.app import create_app
 from ct_ticket.sim.errors import SimError
 from ct_ticket.sim.instruments import CATALOGUE, DEFAULT_FRONT_MONTH, Contract
 from ct_ticket.sim.market import Simulator
-from ct_ticket.sim.server import ServedSim, serve_in_thread
 from ct_ticket.sim.traffic import RecordedRequest
+
+if TYPE_CHECKING:
+    from ct_ticket.sim.server import ServedSim, serve_in_thread
+
+
+def __getattr__(name: str) -> Any:
+    # The server needs uvicorn (the `sim`/`test` extras); `--demo` runs the app in-process
+    # and must start from a plain install, so the server is imported only when asked for.
+    if name in ("ServedSim", "serve_in_thread"):
+        from ct_ticket.sim import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CATALOGUE",
