@@ -8,6 +8,8 @@ the QApplication; closing and collecting loops with live timers crashed later te
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,3 +73,56 @@ def sim_server() -> Iterator[SimServer]:
 @pytest.fixture
 def settings_path(tmp_path: Path) -> Path:
     return tmp_path / "settings.ini"
+
+
+# --- session-wide token check ------------------------------------------------------------------
+# Every token any client is given in this test run is recorded; at the end of the run no log line
+# (at the app's own INFO level, before any redaction) and no file under the run's temporary
+# folders (settings, logs) may contain one. A leak fails the whole run.
+
+_CLIENT_TOKENS: set[str] = set()
+_LOG_LINES: list[str] = []
+
+
+class _EveryLogLine(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            _LOG_LINES.append(self.format(record))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from ct_ticket.api import client
+
+    root = logging.getLogger()
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    root.addHandler(_EveryLogLine(logging.INFO))
+    original = client._BearerAuth.__init__
+
+    def recording_init(self: client._BearerAuth, token: str) -> None:
+        _CLIENT_TOKENS.add(token)
+        original(self, token)
+
+    client._BearerAuth.__init__ = recording_init  # type: ignore[method-assign]  # instrumentation
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    tokens = {token for token in _CLIENT_TOKENS if len(token) >= 8}
+    leaks = [f"log line: {line[:120]}" for line in _LOG_LINES for token in tokens
+             if token in line]
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    roots = [factory.getbasetemp()] if factory is not None else []
+    for root in roots:
+        for path in Path(root).rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                data = path.read_bytes()
+                leaks += [f"file: {path}" for token in tokens if token.encode() in data]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"token check: {len(tokens)} client tokens, {len(_LOG_LINES)} log "
+                            f"lines and the run's temporary files scanned, {len(leaks)} leaks")
+    if leaks:
+        for leak in leaks[:20]:
+            if reporter is not None:
+                reporter.write_line(f"TOKEN LEAK: {leak}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
