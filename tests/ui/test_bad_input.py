@@ -1,0 +1,154 @@
+"""Random text typed into every field: either a valid documented body is sent, or a clear
+message is shown and nothing is sent. Also: closing with a request in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit
+from test_window import close_window, open_window
+
+from ct_ticket.model import OrderType, is_on_tick
+from ct_ticket.rails import AccountKind, Limits, RecentOrders
+from ct_ticket.settings import Settings
+from ct_ticket.ui.window import TicketWindow
+
+DOCUMENTED = {"instrument", "action", "quantity", "orderType", "timeInForce", "limitPrice",
+              "stopPrice", "ocoId", "strategy"}
+typed = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=14)
+numberish = st.one_of(typed, st.from_regex(r"-?\d{0,5}([.,]\d{0,4})?", fullmatch=True))
+# Plausible values often enough that sends happen, random text often enough that refusals do.
+quantities = st.one_of(st.integers(1, 20).map(str), numberish)
+prices = st.one_of(st.sampled_from(["6850", "6850.25", "6851.5", "6849.75", "118.5", "1.085"]),
+                   numberish)
+free_text = st.one_of(st.just(""), st.sampled_from(["grp-1", "ATM 2 ticks"]), typed)
+
+
+@pytest.fixture
+def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+           ) -> Iterator[TicketWindow]:
+    sim_server.sim.rate_limit_enabled = False
+    generous = Limits(max_quantity=1000, max_notional=1e15, max_ticks_through=10**9)
+    stored = Settings(settings_path)
+    for kind in AccountKind:
+        stored.set_limits(kind, generous)
+    stored.max_quantity = 1000
+    win = open_window(qtbot, sim_server.url, settings_path)
+    yield win
+    close_window(qtbot, win)
+
+
+def type_into(qtbot: Any, widget: QLineEdit | QAbstractSpinBox, text: str) -> None:
+    editor = widget if isinstance(widget, QLineEdit) else widget.lineEdit()
+    assert editor is not None
+    editor.selectAll()
+    editor.del_()
+    # QTest can only synthesise key presses for printable ASCII (anything else aborts Qt);
+    # other characters arrive as an input method would deliver them: inserted text.
+    for char in text:
+        if " " <= char <= "~":
+            qtbot.keyClicks(editor, char)
+        else:
+            editor.insert(char)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(order_type=st.sampled_from(list(OrderType)), quantity=quantities, limit=prices,
+       stop=prices, instrument=st.one_of(st.sampled_from(
+           ["MES 12-26", "es", " NQ1! ", "ESZ26", "ZB 12-26", "6E", "XYZ"]), typed),
+       oco=free_text, atm=free_text, account=st.one_of(st.just("Sim101"), typed))
+def test_random_text_in_every_field_sends_a_valid_body_or_nothing_with_a_message(
+    qtbot: Any, window: TicketWindow, sim_server: Any, order_type: OrderType, quantity: str,
+    limit: str, stop: str, instrument: str, oco: str, atm: str, account: str,
+) -> None:
+    sim = sim_server.sim
+    sim.clear_requests()
+    window.ticket.recent_orders = RecentOrders()  # each example is a fresh intent
+    window.account_picker.clear()
+    window.account_picker.addItem(account, account)
+    window.order_type_picker.setCurrentIndex(window.order_type_picker.findData(order_type))
+    window.instrument_picker.setEditText(instrument)
+    window.instrument_editor.editingFinished.emit()
+    type_into(qtbot, window.quantity_field, quantity)
+    type_into(qtbot, window.limit_price_field, limit)
+    type_into(qtbot, window.stop_price_field, stop)
+    type_into(qtbot, window.oco_id_field, oco)
+    type_into(qtbot, window.atm_strategy_field, atm)
+    form = (window.quantity_field.value(), window.oco_id_field.text(),
+            window.atm_strategy_field.text(), window.instrument_picker.currentText())
+
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=5_000)
+
+    posts = sim.order_posts()
+    status = window.status_line.text()
+    event("sent" if posts else "refused in the window")
+    if not posts:
+        assert window.status_line.property("level") in ("error", "warning"), status
+        assert status.startswith("Not sent:") and len(status) > len("Not sent: ")
+    else:
+        assert len(posts) == 1
+        body = json.loads(posts[0].body)
+        assert set(body) <= DOCUMENTED
+        assert body["orderType"] == order_type.value and body["action"] in ("BUY", "SELL")
+        assert isinstance(body["quantity"], int) and body["quantity"] == form[0] >= 1
+        assert ("limitPrice" in body) == (order_type in (OrderType.LIMIT, OrderType.STOPLIMIT))
+        assert ("stopPrice" in body) == (
+            order_type in (OrderType.STOPMARKET, OrderType.STOPLIMIT))
+        tick = Decimal(repr(window.ticket.quote.tick_size)) if (
+            window.ticket.quote and window.ticket.quote.tick_size) else None
+        for key in ("limitPrice", "stopPrice"):
+            if key in body:
+                assert body[key] > 0
+                if tick is not None:
+                    assert is_on_tick(Decimal(repr(body[key])), tick)
+        assert body.get("ocoId", "") == oco.strip() and body.get("strategy", "") == atm.strip()
+        assert posts[0].path.startswith("/v1/api/accounts/")
+    # Whatever happened, the form is as typed.
+    assert form == (window.quantity_field.value(), window.oco_id_field.text(),
+                    window.atm_strategy_field.text(), window.instrument_picker.currentText())
+
+
+def test_closing_with_a_request_in_flight_neither_hangs_nor_loses_its_log_line(
+    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    import logging
+
+    from ct_ticket import logs
+
+    monkeypatch.setenv("CT_TICKET_LOG_DIR", str(tmp_path / "logs"))
+    log_file = logs.setup_logging()
+    sim_server.sim.rate_limit_enabled = False
+    window = open_window(qtbot, sim_server.url, settings_path)
+    gate = asyncio.Event()
+    place = window.ticket.client.place
+
+    async def slow_place(order: Any) -> Any:
+        await gate.wait()  # the answer is on its way while the window closes
+        return await place(order)
+
+    monkeypatch.setattr(window.ticket.client, "place", slow_place)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.ticket.busy, timeout=5_000)
+    window.close()  # what app.run does next: wait for the ticket, then close the client
+    finishing = asyncio.ensure_future(asyncio.wait_for(window.ticket.wait_idle(), 10))
+    gate.set()
+    qtbot.waitUntil(finishing.done, timeout=10_000)
+    assert finishing.exception() is None
+    assert len(sim_server.sim.order_posts("place")) == 1
+    close_window(qtbot, window)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert "/orders/place -> 200" in log_file.read_text()
+    assert "Accepted" in window.activity_log.toPlainText()
