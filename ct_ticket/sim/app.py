@@ -12,6 +12,7 @@ have become two segments. Checks run in this order:
 6. the JSON body (non-JSON or form-encoded: 400), then the handler's own validation.
 
 Every request, whatever its outcome, is recorded in ``sim.requests`` with its final status.
+The WebSocket stream at ``/ws/stream`` is served by ``ct_ticket.sim.stream`` (not recorded there).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import difflib
 import hmac
 import json
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote
 
@@ -30,6 +32,7 @@ from starlette.routing import Route as StarletteRoute
 from ct_ticket.sim.errors import SimError, invalid_request
 from ct_ticket.sim.market import Simulator
 from ct_ticket.sim.routes import ROUTES, Call, Route
+from ct_ticket.sim.stream import stream_route
 from ct_ticket.sim.traffic import RecordedRequest
 
 __all__ = ["create_app"]
@@ -165,6 +168,10 @@ def create_app(sim: Simulator) -> Starlette:
         record.status = response.status_code
         return response
 
-    app = Starlette(routes=[StarletteRoute("/{path:path}", endpoint, methods=_METHODS)])
+    # The WebSocket stream (§10) has its own route; the catch-all below only matches HTTP.
+    app = Starlette(routes=[
+        stream_route(sim, partial(_authorized, sim)),
+        StarletteRoute("/{path:path}", endpoint, methods=_METHODS),
+    ])
     app.state.sim = sim
     return app

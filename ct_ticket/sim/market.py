@@ -35,7 +35,7 @@ from ct_ticket.sim.book import SimAccount, SimPosition, iso_utc
 from ct_ticket.sim.errors import SimError
 from ct_ticket.sim.exchange import Exchange
 from ct_ticket.sim.instruments import DEFAULT_FRONT_MONTH, ResolvedInstrument
-from ct_ticket.sim.traffic import RecordedRequest, TokenBucket
+from ct_ticket.sim.traffic import RecordedRequest, StreamHub, TokenBucket
 from ct_ticket.sim.validation import OrderTicket, parse_order_change
 
 __all__ = ["Simulator"]
@@ -44,7 +44,7 @@ _DEFAULT_ACCOUNTS = (("Sim101", "Simulator"), ("Sim102", "Simulator"), ("Apex-12
 
 
 class Simulator:
-    """Simulated NT8 state plus the switches tests flip (connection, rate limit, token).
+    """Simulated NT8 state plus the switches tests flip (connection, rate limit, token, stream).
 
     ``token=None`` accepts any non-empty Bearer token; otherwise only that token. ``clock``
     drives the rate limit and the lazy price walk (inject a fake one to avoid sleeping);
@@ -75,6 +75,8 @@ class Simulator:
         self._requests: list[RecordedRequest] = []
         self._last_walk = clock()
         self._held: set[str] = set()  # roots placed by set_price, which the lazy walk leaves be
+        self.streams = StreamHub()  # the /ws/stream connections (ct_ticket.sim.stream)
+        self.stream_garbage = False  # True: streams interleave junk frames between real ones
         for name, provider in _DEFAULT_ACCOUNTS:
             self.add_account(name, provider)
         if demo_position:
@@ -127,6 +129,21 @@ class Simulator:
         """Refill the bucket to a full burst."""
         with self.lock:
             self._bucket.refill()
+
+    # -- the WebSocket stream (switches for tests) -----------------------------------------
+
+    def stream_drop(self) -> int:
+        """Drop every live stream connection abruptly (no close frame); returns how many."""
+        return self.streams.drop_all()
+
+    def stream_subscriptions(self) -> dict[str, int]:
+        """Live quote subscriptions per dated instrument, summed over open stream connections."""
+        return self.streams.subscriptions()
+
+    def stream_actions(self) -> dict[str, int]:
+        """Frames stream clients sent, by action (``subscribe``, ``unsubscribe``, ``ping``...);
+        ``refused`` counts subscription changes turned down by the ~20/min cap."""
+        return self.streams.actions()
 
     # -- accounts --------------------------------------------------------------------------
 
