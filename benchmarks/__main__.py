@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from benchmarks.common import Row
 from benchmarks.table import render
 
-MODULES = ["latency", "start"]
+MODULES = ["latency", "overhead", "stall", "start"]
 
 
 def machine() -> str:

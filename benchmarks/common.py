@@ -92,8 +92,9 @@ def run_qt(main: Callable[[], Coroutine[Any, Any, list[Row]]]) -> list[Row]:
 
 
 def exit_now(code: int = 0) -> NoReturn:
-    """Flush and leave without interpreter finalization: after the window ran, PySide6 6.12
-    here aborts in ``bool_dealloc`` while collecting at exit, which would turn a finished
+    """Flush and leave without interpreter finalization: PySide6 6.12 on Python 3.11 drops
+    references to None/True/False it never took (QObject.property, QStyle.polish), so the
+    final collection can abort in ``none_dealloc``/``bool_dealloc`` and turn a finished
     benchmark into exit status 134."""
     sys.stdout.flush()
     sys.stderr.flush()

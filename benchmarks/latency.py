@@ -70,8 +70,6 @@ def _documented_post(net: NetSim, i: int) -> float:
 async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
     """Run `n` orders each way over a proxy with `rtt_ms` and return the rows."""
     from ct_ticket.events import Busy, Status, StatusLevel, TicketEvent
-    from ct_ticket.model import Side
-
     with NetSim(tls=True, rtt_ms=rtt_ms) as net:
         server = _server_time(net, max(n, 30))
         window = await ready_window(net.proxy_url, verify=net.ca)
@@ -90,10 +88,11 @@ async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
         documented_times: list[float] = []
         try:
             for i in range(n):
-                window.choose_side(Side.BUY if i % 2 else Side.SELL)
                 window.quantity_field.setValue(1 + i % 20)
-                # A trader edits, then clicks: let the form repaint first (a side change
-                # re-styles the window, ~3 ms here), or the order would wait behind it.
+                # A trader edits, then clicks: let the form repaint first, or the order waits
+                # behind it. Only the quantity changes: a side change re-styles the window
+                # through set_style_property, which on PySide6 6.12 + Python 3.11 drains
+                # None's refcount until the process aborts (see the README).
                 await asyncio.sleep(SETTLE_S)
                 done.append(asyncio.get_running_loop().create_future())
                 started = time.perf_counter()
