@@ -247,7 +247,7 @@ def parse_price(value: object) -> Decimal | None:
         price = Decimal(repr(value))
     elif isinstance(value, str):
         text = value.strip()
-        if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)", text):
+        if not re.fullmatch(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):  # ASCII digits only
             return None
         try:
             price = Decimal(text)
@@ -485,6 +485,9 @@ def _parse_quantity(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
-        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        # ASCII digits only: int() would also take "٣" or "1_000", a misread waiting to happen.
+        if re.fullmatch(r"-?[0-9]{1,9}", text):
+            return int(text)
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -205,9 +206,9 @@ def test_validation_accepts_exactly_the_valid_space(
         side in ("BUY", "SELL")
         and kind is not None
         and tif in set(TimeInForce)
-        and (isinstance(quantity, int) or (isinstance(quantity, str) and quantity.strip()
-                                           .lstrip("-").isdigit() and quantity.isascii()))
-        and 1 <= int(quantity) <= 100  # type: ignore[call-overload]  # guarded just above
+        and (isinstance(quantity, int) or (isinstance(quantity, str) and re.fullmatch(
+            r"-?[0-9]{1,9}", quantity.strip()) is not None))
+        and 1 <= int(str(quantity).strip()) <= 100
         and (not needs_limit_price(kind) or valid_price(limit))
         and (not needs_stop_price(kind) or valid_price(stop))
     )
