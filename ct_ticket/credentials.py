@@ -19,12 +19,12 @@ import contextlib
 import sys
 import threading
 from collections.abc import Callable
-from typing import Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends import fail, null
+# keyring (and its back ends' D-Bus/crypto stacks) is imported on first use, inside the functions
+# below: `--demo` and the window's first paint never need it.
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 from ct_ticket.logs import redact, register_secret
 
@@ -157,6 +157,8 @@ class TokenStore(Protocol):
 def _is_unusable(backend: KeyringBackend) -> bool:
     # fail.Keyring raises on every call; null.Keyring (keyring's "disabled" setting) silently
     # drops what it is given, which would make "saved in your keyring" a lie.
+    from keyring.backends import fail, null
+
     return isinstance(backend, fail.Keyring | null.Keyring)
 
 
@@ -170,6 +172,8 @@ def available() -> bool:
 
     The first call lets keyring pick its back end (on Linux, a short D-Bus query).
     """
+    import keyring
+
     try:
         return not _is_unusable(keyring.get_keyring())
     except Exception:  # a broken keyringrc.cfg, a D-Bus failure: either way, none usable
@@ -177,6 +181,8 @@ def available() -> bool:
 
 
 def _usable_backend() -> KeyringBackend:
+    import keyring
+
     backend = keyring.get_keyring()
     if _is_unusable(backend):
         raise KeyringUnavailableError(f"keyring chose {_backend_label(backend)}.Keyring")
@@ -189,6 +195,8 @@ def _translate(error: Exception, action: str) -> KeyringError:
         return error
     # redact(): the token is registered before it reaches keyring, so even a back end that
     # quoted it in its error could not leak it into our message.
+    import keyring.errors
+
     detail = redact(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
     if isinstance(error, keyring.errors.KeyringLocked):
         return KeyringLockedError(detail)
@@ -291,6 +299,8 @@ def _writer(service: str, username: str, token: str) -> Callable[[], None]:
 
 def _remover(service: str, username: str) -> Callable[[], bool]:
     def remove() -> bool:
+        import keyring.errors
+
         try:
             _usable_backend().delete_password(service, username)
         except keyring.errors.PasswordDeleteError:
@@ -329,6 +339,8 @@ class KeyringTokenStore:
     @property
     def description(self) -> str:
         """Where the token is kept, e.g. "the system keyring (SecretService)"."""
+        import keyring
+
         try:
             backend = keyring.get_keyring()
         except Exception:
