@@ -6,7 +6,9 @@
     feed.rest_fallback_needed         # the refresh timer reads quote and position over REST if so
 
 Quotes of the followed instrument update ``ticket.quote`` (bid, ask, last; the tick size and point
-value stay as REST read them) and go out as the ticket's ``QuoteUpdated``. P&L frames update the
+value stay as REST read them) and go out as the ticket's ``QuoteUpdated``, at most one per
+``quote_interval`` (a busy market ticks faster than a window needs to repaint; ``ticket.quote``
+itself is always the latest). P&L frames update the
 unrealized P&L and market price of ``ticket.position`` for the chosen account and instrument, as
 ``PositionUpdated``. A P&L frame never changes the position itself: when the stream shows another
 quantity (a resting order filled, a flatten in NT8) the feed has the ticket re-read it over REST,
@@ -74,6 +76,7 @@ class Feed:
         *,
         stale_after: float = 5.0,
         recheck_interval: float = 3.0,
+        quote_interval: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ticket = ticket
@@ -84,6 +87,9 @@ class Feed:
         self._listeners: list[Callable[[FeedState], None]] = []
         self._last_update: float | None = None
         self._last_recheck = -math.inf
+        self._quote_interval = quote_interval
+        self._last_quote_event = -math.inf
+        self._quote_due: asyncio.TimerHandle | None = None
         self._been_live = False
         self._tasks: set[asyncio.Task[Any]] = set()
         stream.subscribe(self._on_stream)
@@ -156,9 +162,20 @@ class Feed:
         else:
             new = replace(old, bid=_either(event.bid, old.bid), ask=_either(event.ask, old.ask),
                           last=_either(event.last, old.last))
-        if new != old:
-            ticket.quote = new
-            self._publish(QuoteUpdated(ticket.instrument, new))
+        if new == old:
+            return
+        ticket.quote = new
+        wait = self._last_quote_event + self._quote_interval - self._clock()
+        if wait <= 0:
+            self._announce_quote()
+        elif self._quote_due is None:
+            self._quote_due = asyncio.get_running_loop().call_later(wait, self._announce_quote)
+
+    def _announce_quote(self) -> None:
+        self._quote_due = None
+        self._last_quote_event = self._clock()
+        if self.ticket.quote is not None:  # None: the trader switched meanwhile
+            self._publish(QuoteUpdated(self.ticket.instrument, self.ticket.quote))
 
     def _on_pnl(self, event: StreamPnl) -> None:
         self._last_update = self._clock()

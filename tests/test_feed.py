@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from ct_ticket.api.client import CrossTradeClient
-from ct_ticket.api.stream import Backoff, StreamClient
+from ct_ticket.api.stream import Backoff, StreamClient, StreamEvent, StreamQuote, StreamState
 from ct_ticket.events import PositionUpdated, QuoteUpdated, TicketEvent
 from ct_ticket.feed import Feed, FeedState
 from ct_ticket.sim import ServedSim, Simulator, create_app, serve_in_thread
@@ -198,5 +198,49 @@ def test_a_live_but_silent_stream_asks_for_rest(served: ServedSim) -> None:
             assert not r.feed.rest_fallback_needed
             await until(lambda: r.feed.rest_fallback_needed, timeout=2)
             assert r.stream.state.state == "live"
+
+    run(body)
+
+
+class FakeStream:
+    """A stream the test drives by hand (a window test can use one the same way)."""
+
+    def __init__(self) -> None:
+        self.listeners: list[Callable[[StreamEvent], None]] = []
+        self.instrument: str | None = None
+        self.state = StreamState("live", "fake", time.monotonic())
+
+    def subscribe(self, listener: Callable[[StreamEvent], None]) -> None:
+        self.listeners.append(listener)
+
+    def set_instrument(self, instrument: str | None) -> None:
+        self.instrument = instrument
+
+    def push(self, event: StreamEvent) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+
+def test_a_burst_of_quotes_reaches_the_window_as_few_events_with_the_latest_price() -> None:
+    async def body() -> None:
+        client = CrossTradeClient(TOKEN, base_url="http://127.0.0.1:9")  # never called
+        ticket, stream, events = Ticket(client), FakeStream(), list[TicketEvent]()
+        ticket.subscribe(events.append)
+        feed = Feed(ticket, stream, quote_interval=0.05)
+        ticket.select("Sim101", "mes 12-26")
+        feed.follow(ticket.instrument)
+        assert stream.instrument == "MES 12-26"
+        for tick in range(50):  # a busy second of ES, in one go
+            price = 6000 + tick * 0.25
+            stream.push(StreamQuote("MES 12-26", price, price + 0.25, price, None,
+                                    time.monotonic()))
+        announced = [e for e in events if isinstance(e, QuoteUpdated)]
+        assert ticket.quote is not None and ticket.quote.last == 6012.25  # always the latest
+        assert len(announced) == 1  # the first at once, the rest held back
+        await asyncio.sleep(0.1)
+        announced = [e for e in events if isinstance(e, QuoteUpdated)]
+        assert len(announced) == 2
+        assert announced[-1].quote is not None and announced[-1].quote.last == 6012.25
+        await client.aclose()
 
     run(body)

@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> None:
                     walk_interval=args.walk_ms / 1000 if args.walk_ms > 0 else None)
     sim.rate_limit_enabled = not args.no_rate_limit
     auth = "token required" if args.token else "any non-empty Bearer token"
-    print(f"CrossTrade simulator on http://{args.host}:{args.port}/v1/api ({auth})", flush=True)
+    print(f"CrossTrade simulator on http://{args.host}:{args.port}/v1/api, stream on "
+          f"ws://{args.host}:{args.port}/ws/stream ({auth})", flush=True)
     uvicorn.run(create_app(sim), host=args.host, port=args.port, log_level="info")
 
 
