@@ -208,6 +208,12 @@ class StreamClient:
     async def _run(self) -> None:
         attempt = 0
         state: StateName = "connecting"
+        token = self._token.value
+        if not (token and token.isascii() and token.isprintable() and " " not in token):
+            # No handshake could ever carry it (a pasted line break, say): retrying is pointless.
+            self._refused("The API token cannot be sent: it is empty or holds a space, a line "
+                          "break or another character a header cannot carry.")
+            return
         while not self._closing:
             again = f" (attempt {attempt + 1})" if attempt else ""
             self._set_state(state, f"Connecting to {self.url}{again}")

@@ -283,6 +283,20 @@ def test_bad_token_is_refused_reported_and_not_retried(served: ServedSim) -> Non
     assert served.sim.streams.handshakes == {401: 1, 101: 1}
 
 
+def test_an_unsendable_token_is_reported_without_a_handshake(served: ServedSim) -> None:
+    async def body() -> StreamState:
+        stream = fast_stream(served.url, token=f"{TOKEN}\r\nX-Extra: 1")
+        stream.start()
+        await until(lambda: stream.state.auth_failed)
+        refused = stream.state
+        await stream.aclose()
+        return refused
+
+    refused = run(body)
+    assert refused.state == "closed" and "cannot be sent" in refused.detail
+    assert served.sim.streams.handshakes == {}  # nothing went out, let alone in a loop
+
+
 def test_the_token_reaches_no_log_repr_or_state(sim: Simulator, served: ServedSim,
                                                  caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # websockets would log the handshake headers at DEBUG
