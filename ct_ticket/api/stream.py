@@ -238,7 +238,7 @@ class StreamClient:
                     why = await self._session(ws)
                 if ws.close_code == 1008 and self._frames == 0:
                     # Closed for policy before a single frame: how some servers refuse a token.
-                    self._refused(f"CrossTrade closed the stream at once ({why}).")
+                    self._refused(f"{why} before sending anything: the API token was refused.")
                     return
             except InvalidStatus as error:
                 status = error.response.status_code
