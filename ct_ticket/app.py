@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from ct_ticket.api.client import CrossTradeClient
+    from ct_ticket.api.stream import StreamClient
+    from ct_ticket.sim import ServedSim
 
 __all__ = ["main", "parse_args"]
 
@@ -97,20 +99,46 @@ def _forget_token() -> int:
     return 0
 
 
-def make_client(args: argparse.Namespace, token: str) -> CrossTradeClient:
-    """The client: over the in-process simulator for --demo, else over the network."""
+class Backend:
+    """What the window talks to: the REST client, and where the stream lives (None: no stream)."""
+
+    def __init__(self, client: CrossTradeClient, stream_base_url: str | None,
+                 served: ServedSim | None = None) -> None:
+        self.client = client
+        self.stream_base_url = stream_base_url
+        self._served = served
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        if self._served is not None:
+            await asyncio.to_thread(self._served.close)
+
+
+async def open_backend(args: argparse.Namespace, token: str) -> Backend:
+    """Over the network, or for --demo over one simulator: REST in-process (the first load
+    needs no server), the stream from the same simulator on a loopback port when uvicorn is
+    installed (the `sim` extra); without it the demo runs on REST alone."""
     from ct_ticket.api.client import DEFAULT_BASE_URL, CrossTradeClient
 
-    if args.demo:
-        import httpx
+    if not args.demo:
+        base_url = args.base_url or DEFAULT_BASE_URL
+        return Backend(CrossTradeClient(token, base_url=base_url), base_url)
+    import httpx
 
-        from ct_ticket.sim import Simulator, create_app
+    from ct_ticket.sim import Simulator, create_app
+    from ct_ticket.ui.token_session import DEMO_TOKEN
 
-        transport = httpx.ASGITransport(app=create_app(Simulator()))
-        from ct_ticket.ui.token_session import DEMO_TOKEN
+    sim_app = create_app(Simulator())
+    client = CrossTradeClient(DEMO_TOKEN, base_url="http://127.0.0.1",
+                              transport=httpx.ASGITransport(app=sim_app))
+    try:
+        from ct_ticket.sim import serve_in_thread
 
-        return CrossTradeClient(DEMO_TOKEN, base_url="http://127.0.0.1", transport=transport)
-    return CrossTradeClient(token, base_url=args.base_url or DEFAULT_BASE_URL)
+        served = await asyncio.to_thread(serve_in_thread, sim_app)
+    except ImportError:
+        log.info("demo without a stream: uvicorn is not installed (pip install ct-ticket[sim])")
+        return Backend(client, None)
+    return Backend(client, served.url, served)
 
 
 async def run(args: argparse.Namespace, app: QApplication) -> int:
@@ -126,9 +154,17 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     settings = Settings()
     session = TokenSession(demo=args.demo)
     token = await session.load()
-    client = make_client(args, token or "")
+    backend = await open_backend(args, token or "")
+    client = backend.client
     ticket = Ticket(client)
     window = TicketWindow(ticket, settings)
+    stream: StreamClient | None = None
+    if backend.stream_base_url is not None:
+        from ct_ticket.api.stream import StreamClient
+        from ct_ticket.feed import Feed
+
+        stream = StreamClient(token or "", base_url=backend.stream_base_url)
+        window.attach_feed(Feed(ticket, stream))
     if args.demo:
         window.setWindowTitle("ct-ticket — DEMO (simulated CrossTrade)")
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -138,7 +174,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             closed.set_result(None)
 
     app.lastWindowClosed.connect(window_closed)
-    session.attach(window, client, interactive=args.screenshot is None)
+    session.attach(window, client, stream=stream, interactive=args.screenshot is None)
 
     exit_code = 0
     if args.screenshot is not None:
@@ -156,6 +192,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     window.show()
     if token or args.demo:
         window.start()
+        if stream is not None:
+            stream.start()
     else:
         session.missing_token(window)
     await closed
@@ -163,5 +201,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         await asyncio.wait_for(ticket.wait_idle(), timeout=10)
     except TimeoutError:
         log.warning("exit: a request was still in flight after 10 s")
-    await client.aclose()
+    if stream is not None:
+        await stream.aclose()
+    await backend.aclose()
     return exit_code

@@ -232,7 +232,7 @@ class Feed:
 
     def _publish(self, event: TicketEvent) -> None:
         # The ticket's own event channel, which the window already listens to.
-        self.ticket._emit(event)
+        self.ticket.publish(event)
 
     def _start(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         # Keep a reference: asyncio holds tasks weakly and a collected task silently vanishes.

@@ -76,6 +76,10 @@ class Ticket:
         """Call `listener` with every event from now on."""
         self._listeners.append(listener)
 
+    def publish(self, event: TicketEvent) -> None:
+        """Publish an event that arrived from elsewhere (the stream feed) to the views."""
+        self._emit(event)
+
     def _emit(self, event: TicketEvent) -> None:
         for listener in list(self._listeners):
             listener(event)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 from ct_ticket import credentials
 from ct_ticket.api.client import CrossTradeClient
 from ct_ticket.api.errors import CrossTradeError
+from ct_ticket.api.stream import StreamClient
 from ct_ticket.events import Status, StatusLevel
 from ct_ticket.logs import register_secret
 from ct_ticket.ui.token_dialog import TokenDialog
@@ -38,6 +39,7 @@ class TokenSession:
         self._window: TicketWindow | None = None
         self._client: CrossTradeClient | None = None
         self._interactive = True
+        self._stream: StreamClient | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
@@ -60,9 +62,10 @@ class TokenSession:
         return token
 
     def attach(self, window: TicketWindow, client: CrossTradeClient, *,
-               interactive: bool = True) -> None:
+               stream: StreamClient | None = None, interactive: bool = True) -> None:
         """Open the dialog when the window asks (menu entry, or a 401 from CrossTrade)."""
         self._window, self._client, self._interactive = window, client, interactive
+        self._stream = stream
         window.token_needed.connect(self.ask)
 
     def missing_token(self, window: TicketWindow) -> None:
@@ -161,6 +164,9 @@ class TokenSession:
         dialog.set_busy(False)
         if client is not None:
             client.set_token(token)
+        if self._stream is not None:
+            self._stream.set_token(token)
+            self._stream.start()  # a no-op when it already runs
         where = self.store.description
         dialog.accept()
         if window is not None:

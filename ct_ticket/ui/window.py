@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup
+from shiboken6 import isValid
 
 from ct_ticket.api.wire import Account
 from ct_ticket.events import (
@@ -28,6 +29,7 @@ from ct_ticket.events import (
     describe_position,
     format_price,
 )
+from ct_ticket.feed import Feed, FeedState
 from ct_ticket.model import (
     OrderRequest,
     OrderValidationError,
@@ -65,6 +67,7 @@ class TicketWindow(TicketForm):
         if not self.sounds.available:
             self.sounds_action.setToolTip("No sound player found on this computer")
         self._last_connection: Connection | None = None
+        self.feed: Feed | None = None
         self._confirming = False
         self._loaded_once = False
         self._position_time: float | None = None
@@ -81,7 +84,7 @@ class TicketWindow(TicketForm):
 
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(POSITION_REFRESH_MS)
-        self._refresh_timer.timeout.connect(lambda: self._spawn(ticket.refresh_position()))
+        self._refresh_timer.timeout.connect(self._periodic_refresh)
         self._age_timer = QTimer(self)
         self._age_timer.setInterval(1_000)
         self._age_timer.timeout.connect(self._show_ages)
@@ -181,6 +184,41 @@ class TicketWindow(TicketForm):
             self._loaded_once = True
             self.first_load_done.emit()
 
+    def attach_feed(self, feed: Feed) -> None:
+        """Take quotes and P&L from the stream; REST reads then run only while it is down."""
+        self.feed = feed
+        feed.subscribe(self.show_feed_state)
+        if self.ticket.instrument:
+            feed.follow(self.ticket.instrument)
+        self.show_feed_state(feed.state)
+
+    def _periodic_refresh(self) -> None:
+        """The modest timer: with no stream, or a stream that is down, read over REST."""
+        if self.feed is None:
+            self._spawn(self.ticket.refresh_position())
+        elif self.feed.rest_fallback_needed:
+            self._spawn(self.ticket.refresh_position())
+            self._spawn(self.ticket.load_quote())
+
+    def show_feed_state(self, state: FeedState) -> None:
+        if not isValid(self.stream_indicator):  # the stream may outlive a closed window
+            return
+        if state.state == "live" and not state.rest_fallback:
+            text, level = "◉ Live", "ok"
+        elif state.state == "connecting":
+            text, level = "◌ Connecting stream…", "unknown"
+        elif state.state == "reconnecting":
+            text, level = "◌ Reconnecting… (REST)", "warning"
+        else:
+            text, level = "○ REST only", "warning" if not state.auth_failed else "error"
+        if state.state == "live" and state.rest_fallback:
+            text, level = "◌ Stream silent (REST)", "warning"
+        self.stream_indicator.setText(text)
+        age = state.last_update_age
+        self.stream_indicator.setToolTip(
+            f"{state.detail}. Last update {age:.1f} s ago." if age is not None else state.detail)
+        set_style_property(self.stream_indicator, "level", level)
+
     def reload(self) -> None:
         self._spawn(self._load())
 
@@ -202,6 +240,8 @@ class TicketWindow(TicketForm):
         changed_instrument = instrument != self.ticket.instrument
         changed = (account, instrument) != (self.ticket.account, self.ticket.instrument)
         self.ticket.select(account, instrument)
+        if self.feed is not None and not instrument_problem(instrument):
+            self.feed.follow(self.ticket.instrument)
         if account:
             self.settings.account = account
         if not instrument_problem(instrument):
@@ -411,6 +451,8 @@ class TicketWindow(TicketForm):
         self._show_ages()
 
     def _show_ages(self) -> None:
+        if self.feed is not None:
+            self.show_feed_state(self.feed.state)
         now = time.monotonic()
         for label, stamp in ((self.position_label, self._position_time),
                              (self.quote_label, self._quote_time)):

@@ -90,8 +90,12 @@ class TicketView(QMainWindow):
         self.connection_indicator = QLabel("● connecting")
         _named(self.connection_indicator, "connectionIndicator", "Connection",
                "CrossTrade reachable / NinjaTrader connected")
+        self.stream_indicator = QLabel("")
+        _named(self.stream_indicator, "streamIndicator", "Market data stream",
+               "Live: quotes and P&L stream in; REST only: read every few seconds")
         row = QHBoxLayout()
         row.addWidget(self.account_kind_badge)
+        row.addWidget(self.stream_indicator)
         row.addStretch(1)
         row.addWidget(self.connection_indicator)
         outer.addLayout(row)

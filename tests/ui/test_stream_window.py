@@ -1,0 +1,118 @@
+"""The window over a real loopback WebSocket: ticking quotes, P&L, reconnects, REST fallback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from test_window import TOKEN, close_window, open_window, set_instrument
+
+from ct_ticket.api.stream import Backoff, StreamClient
+from ct_ticket.feed import Feed
+from ct_ticket.ui import window as window_module
+from ct_ticket.ui.window import TicketWindow
+
+
+def attach_stream(qtbot: Any, window: TicketWindow, base_url: str) -> StreamClient:
+    stream = StreamClient(TOKEN, base_url=base_url, settle=0.05,
+                          backoff=Backoff(first=0.05, cap=0.2))
+    window.attach_feed(Feed(window.ticket, stream, stale_after=2.0))
+    stream.start()
+    return stream
+
+
+def close_stream(qtbot: Any, stream: StreamClient) -> None:
+    task = asyncio.ensure_future(stream.aclose())
+    qtbot.waitUntil(task.done, timeout=5_000)
+
+
+@pytest.fixture
+def streaming(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+              ) -> Iterator[tuple[TicketWindow, StreamClient]]:
+    sim_server.sim.rate_limit_enabled = False
+    window = open_window(qtbot, sim_server.url, settings_path)
+    set_instrument(qtbot, window, "MES 12-26")
+    stream = attach_stream(qtbot, window, sim_server.url)
+    qtbot.waitUntil(lambda: window.stream_indicator.text() == "◉ Live", timeout=5_000)
+    yield window, stream
+    close_window(qtbot, window)
+    close_stream(qtbot, stream)
+
+
+def quote_reads(sim: Any) -> int:
+    return sum(1 for r in sim.requests if r.path.startswith("/v1/api/market/quote"))
+
+
+def test_quotes_tick_into_the_window_over_the_stream(
+    qtbot: Any, streaming: tuple[TicketWindow, StreamClient], sim_server: Any
+) -> None:
+    window, _stream = streaming
+    reads = quote_reads(sim_server.sim)
+    sim_server.sim.set_price("MES", 6900.0)
+    qtbot.waitUntil(lambda: window.bid_button.text() == "Bid 6900", timeout=5_000)
+    assert window.ask_button.text() == "Ask 6900.25"
+    assert "Last 6900" in window.quote_label.text()
+    assert quote_reads(sim_server.sim) == reads  # the stream, not a REST read, brought it
+    assert sim_server.sim.stream_subscriptions() == {"MES 12-26": 1}
+
+
+def test_pnl_follows_the_market_after_a_fill(
+    qtbot: Any, streaming: tuple[TicketWindow, StreamClient], sim_server: Any
+) -> None:
+    window, _stream = streaming
+    sim_server.sim.set_price("MES", 6850.0)
+    window.quantity_field.setValue(2)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "LONG 2" in window.position_label.text(), timeout=5_000)
+    sim_server.sim.set_price("MES", 6860.0)  # +9.75 points x 2 x $5 from the 6850.25 fill
+    qtbot.waitUntil(lambda: "P&L +97.50" in window.position_label.text(), timeout=5_000)
+
+
+def test_a_dropped_stream_reconnects_and_resubscribes(
+    qtbot: Any, streaming: tuple[TicketWindow, StreamClient], sim_server: Any
+) -> None:
+    window, stream = streaming
+    connections = stream.connections
+    assert sim_server.sim.stream_drop() >= 1
+    qtbot.waitUntil(lambda: stream.connections > connections
+                    and window.stream_indicator.text() == "◉ Live", timeout=10_000)
+    qtbot.waitUntil(lambda: sim_server.sim.stream_subscriptions() == {"MES 12-26": 1},
+                    timeout=5_000)
+    sim_server.sim.set_price("MES", 6700.0)
+    qtbot.waitUntil(lambda: window.bid_button.text() == "Bid 6700", timeout=5_000)
+
+
+def test_switching_instruments_fast_leaves_one_subscription(
+    qtbot: Any, streaming: tuple[TicketWindow, StreamClient], sim_server: Any
+) -> None:
+    window, _stream = streaming
+    for name in ("ES 12-26", "NQ 12-26", "MNQ 12-26", "CL 12-26", "GC 12-26", "MES 12-26",
+                 "ZB 12-26"):
+        window.instrument_picker.setEditText(name)
+        window.instrument_editor.editingFinished.emit()
+    qtbot.waitUntil(lambda: sim_server.sim.stream_subscriptions() == {"ZB 12-26": 1},
+                    timeout=5_000)
+
+
+def test_without_a_stream_the_window_says_so_and_reads_over_rest(
+    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(window_module, "POSITION_REFRESH_MS", 100)
+    sim_server.sim.rate_limit_enabled = False
+    window = open_window(qtbot, sim_server.url, settings_path)
+    set_instrument(qtbot, window, "MES 12-26")
+    stream = attach_stream(qtbot, window, "http://127.0.0.1:9")  # nothing listens there
+    try:
+        qtbot.waitUntil(lambda: "REST" in window.stream_indicator.text(), timeout=5_000)
+        before = quote_reads(sim_server.sim)
+        sim_server.sim.set_price("MES", 6777.0)
+        qtbot.waitUntil(lambda: window.bid_button.text() == "Bid 6777", timeout=5_000)
+        assert quote_reads(sim_server.sim) > before
+    finally:
+        close_window(qtbot, window)
+        close_stream(qtbot, stream)
