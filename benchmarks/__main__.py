@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from benchmarks.common import Row
 from benchmarks.table import render
 
-MODULES = ["latency", "overhead", "stall", "start"]
+MODULES = ["latency", "overhead", "stall", "start", "stream"]
 
 
 def machine() -> str:
