@@ -83,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    from ct_ticket.ui.crash import install_crash_handlers
+
+    install_crash_handlers(loop)
     with loop:
         return int(loop.run_until_complete(run(args, app)))
 
