@@ -14,7 +14,13 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ct_ticket.api.wire import Position, ShapeError, parse_account, parse_position
+from ct_ticket.api.wire import (
+    Position,
+    ShapeError,
+    json_number,
+    parse_account,
+    parse_position,
+)
 
 __all__ = [
     "AccountPnl",
@@ -147,19 +153,6 @@ def ping_frame() -> str:
 # --- frames the server sends ----------------------------------------------------------------
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
 def _name(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -205,12 +198,12 @@ def _market_data(frame: dict[str, Any], received_at: float) -> MarketData:
     for item in items:
         if not isinstance(item, dict) or (instrument := _name(item.get("instrument"))) is None:
             continue
-        volume = _number(item.get("volume"))
+        volume = json_number(item.get("volume"))
         quotes.append(StreamQuote(
             instrument=instrument,
-            bid=_number(item.get("bid")),
-            ask=_number(item.get("ask")),
-            last=_number(item.get("last")),
+            bid=json_number(item.get("bid")),
+            ask=json_number(item.get("ask")),
+            last=json_number(item.get("last")),
             volume=int(volume) if volume is not None else None,
             received_at=received_at,
         ))
@@ -224,7 +217,7 @@ def _pnl_update(frame: dict[str, Any], received_at: float) -> StreamPnl:
     accounts = [account for item in items if (account := _account_pnl(item)) is not None]
     if items and not accounts:
         raise ShapeError("pnlUpdate without one usable account")
-    epoch = _number(frame.get("epoch"))
+    epoch = json_number(frame.get("epoch"))
     return StreamPnl(int(epoch) if epoch is not None else None, tuple(accounts), received_at)
 
 
@@ -245,8 +238,8 @@ def _account_pnl(item: Any) -> AccountPnl | None:
         if found is None:
             return None
         name = found
-        realized = _number(item.get("realizedProfitLoss", item.get("realized")))
-        unrealized = _number(item.get("unrealizedProfitLoss", item.get("unrealized")))
+        realized = json_number(item.get("realizedProfitLoss", item.get("realized")))
+        unrealized = json_number(item.get("unrealizedProfitLoss", item.get("unrealized")))
     raw_positions = item.get("positions")
     positions = None if not isinstance(raw_positions, list) else tuple(
         parse_position(p, account=name) for p in raw_positions if isinstance(p, dict))

@@ -8,6 +8,7 @@ where a wrong guess would mislead a trader (an order acknowledgement without an 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "Quote",
     "ShapeError",
     "error_fields",
+    "json_number",
     "parse_account",
     "parse_accounts",
     "parse_cancel",
@@ -168,21 +170,25 @@ def _object(payload: Any, what: str) -> dict[str, Any]:
     return payload
 
 
-def _number(value: Any) -> float | None:
+def json_number(value: Any) -> float | None:
+    """A finite number from a JSON number or numeric text (some feeds quote numbers); None for
+    anything else, NaN and infinities included, so a bad field never becomes a price."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _integer(value: Any) -> int:
-    number = _number(value)
+    number = json_number(value)
     return int(number) if number is not None else 0
 
 
@@ -215,9 +221,9 @@ def parse_account(payload: Any) -> Account:
         provider=_text(obj.get("provider")),
         connection_status=_text(obj.get("connectionStatus")),
         account_type=_text(obj.get("type") if obj.get("type") != "snapshot" else ""),
-        net_liquidation=_number(item.get("netLiquidation")),
-        unrealized_pnl=_number(item.get("unrealizedProfitLoss")),
-        realized_pnl=_number(item.get("realizedProfitLoss")),
+        net_liquidation=json_number(item.get("netLiquidation")),
+        unrealized_pnl=json_number(item.get("unrealizedProfitLoss")),
+        realized_pnl=json_number(item.get("realizedProfitLoss")),
     )
 
 
@@ -261,9 +267,9 @@ def parse_position(payload: Any, *, account: str = "", instrument: str = "") -> 
         instrument=_text(obj.get("instrument")) or instrument,
         market_position=market_position,
         quantity=abs(_integer(obj.get("quantity"))),
-        average_price=_number(obj.get("averagePrice")) or 0.0,
-        market_price=_number(obj.get("marketPrice")),
-        unrealized_pnl=_number(obj.get("unrealizedProfitLoss")),
+        average_price=json_number(obj.get("averagePrice")) or 0.0,
+        market_price=json_number(obj.get("marketPrice")),
+        unrealized_pnl=json_number(obj.get("unrealizedProfitLoss")),
     )
 
 
@@ -325,9 +331,9 @@ def parse_order(payload: Any) -> OrderInfo:
         order_state=_text(obj.get("orderState")),
         quantity=_integer(obj.get("quantity")),
         filled=_integer(obj.get("filled")),
-        average_fill_price=_number(obj.get("averageFillPrice")),
-        limit_price=_number(obj.get("limitPrice")),
-        stop_price=_number(obj.get("stopPrice")),
+        average_fill_price=json_number(obj.get("averageFillPrice")),
+        limit_price=json_number(obj.get("limitPrice")),
+        stop_price=json_number(obj.get("stopPrice")),
     )
 
 
@@ -353,17 +359,17 @@ def parse_quote(payload: Any) -> Quote:
     instrument = obj.get("instrument")
     if not isinstance(instrument, str) or not instrument:
         raise ShapeError("quote without an instrument")
-    tick_size = _number(obj.get("tickSize"))
+    tick_size = json_number(obj.get("tickSize"))
     market_open = obj.get("isMarketOpen")
     return Quote(
         instrument=instrument,
-        bid=_number(obj.get("bid")),
-        ask=_number(obj.get("ask")),
-        last=_number(obj.get("last")),
+        bid=json_number(obj.get("bid")),
+        ask=json_number(obj.get("ask")),
+        last=json_number(obj.get("last")),
         tick_size=tick_size if tick_size and tick_size > 0 else None,
-        point_value=_number(obj.get("pointValue")),
+        point_value=json_number(obj.get("pointValue")),
         description=_text(obj.get("description")),
-        epoch=_number(obj.get("epoch")),
+        epoch=json_number(obj.get("epoch")),
         is_market_open=market_open if isinstance(market_open, bool) else None,
     )
 

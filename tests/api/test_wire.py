@@ -190,3 +190,18 @@ def test_quote_with_an_unusable_tick_size_has_none(tick: Any) -> None:
 def test_quote_shapes_we_cannot_read_are_refused(payload: Any) -> None:
     with pytest.raises(wire.ShapeError):
         wire.parse_quote(payload)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", float("nan"), float("inf"), True, None,
+                                   "abc", [], {}])
+def test_json_number_refuses_what_is_not_a_finite_number(value: object) -> None:
+    from ct_ticket.api.wire import json_number
+
+    assert json_number(value) is None
+
+
+def test_a_quote_with_nan_prices_shows_no_price_rather_than_nan() -> None:
+    from ct_ticket.api.wire import parse_quote
+
+    quote = parse_quote({"instrument": "ES 12-26", "bid": "NaN", "ask": 6618.25, "last": "inf"})
+    assert (quote.bid, quote.ask, quote.last) == (None, 6618.25, None)
