@@ -293,7 +293,7 @@ class CrossTradeClient:
         instrument = normalize_instrument(instrument)
         try:
             return await self._get(
-                lambda p: wire.parse_position(p, account=account, instrument=instrument),
+                lambda p: wire.parse_position_answer(p, account=account, instrument=instrument),
                 account_path(account, "position"), {"instrument": instrument})
         except RejectedError as error:
             if "no position" in error.server_text.lower():

@@ -30,6 +30,7 @@ __all__ = [
     "parse_order_ack",
     "parse_orders",
     "parse_position",
+    "parse_position_answer",
     "parse_positions",
     "parse_quote",
     "parse_quotes",
@@ -285,9 +286,23 @@ def parse_positions(payload: Any) -> list[Position]:
     return [parse_position(item) for item in payload]
 
 
+def _acknowledged(obj: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """`obj` when it carries one of `fields` or `success: true`; else a ShapeError, so an answer
+    that is not CrossTrade's never reads as "flat" or "nothing closed"."""
+    if obj.get("success") is not True and not any(name in obj for name in fields):
+        raise ShapeError(f"the answer has no {' or '.join(fields)} and no success flag")
+    return obj
+
+
+def parse_position_answer(payload: Any, *, account: str, instrument: str) -> Position:
+    """`GET .../position`: a position object, or `success: true` alone when flat."""
+    obj = _acknowledged(_object(payload, "a position"), "marketPosition")
+    return parse_position(obj, account=account, instrument=instrument)
+
+
 def parse_close(payload: Any) -> CloseResult:
     """Close, flatten and flatten-everything answers."""
-    obj = _object(payload, "a close result")
+    obj = _acknowledged(_object(payload, "a close result"), "closedPositions", "orderIds")
     return CloseResult(
         closed_positions=tuple(parse_position(p) for p in _list(obj, "closedPositions")),
         order_ids=tuple(_text(i) for i in _list(obj, "orderIds")),
@@ -297,7 +312,7 @@ def parse_close(payload: Any) -> CloseResult:
 
 def parse_cancel(payload: Any) -> CloseResult:
     """Cancel answers: `{"orderIds": [...]}` for many, `{"orderId": ...}` for one."""
-    obj = _object(payload, "a cancel result")
+    obj = _acknowledged(_object(payload, "a cancel result"), "orderIds", "orderId")
     ids = [_text(i) for i in _list(obj, "orderIds")]
     if not ids and obj.get("orderId"):
         ids = [_text(obj["orderId"])]

@@ -164,6 +164,17 @@ def test_close_result_reads_closed_positions_order_ids_and_warning() -> None:
     assert wire.parse_cancel({"orderId": "abc", "success": True}).order_ids == ("abc",)
 
 
+@pytest.mark.parametrize("parse", [
+    lambda p: wire.parse_position_answer(p, account="Sim101", instrument="ES 12-25"),
+    wire.parse_close, wire.parse_cancel], ids=["position", "close", "cancel"])
+def test_answer_without_its_fields_or_a_success_flag_is_refused_not_read_as_nothing(
+        parse: Any) -> None:
+    # A 2xx like {"hello": 1} must not read as FLAT or "0 closed": the outcome is unknown.
+    with pytest.raises(wire.ShapeError):
+        parse({"hello": 1})
+    assert parse({"success": True}) is not None
+
+
 # --- quotes ---------------------------------------------------------------------------------
 
 
