@@ -220,6 +220,10 @@ class TicketWindow(TicketForm):
         set_style_property(self.stream_indicator, "level", level)
 
     def reload(self) -> None:
+        if self.status_line.property("level") == "error":
+            # The failure shown may be what this reload cures; cleared, "Ready" can replace it.
+            # (An unknown order outcome or a warning stays until something else is said.)
+            self._set_status(Status(StatusLevel.OK, "Reloading…"))
         self._spawn(self._load())
 
     async def _load(self) -> None:
