@@ -69,6 +69,7 @@ class Ticket:
         self._listeners: list[Listener] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._position_generation = 0  # a slower, older read never overwrites a newer one
+        self._read_failed = False  # a read failed and no position read has succeeded since
 
     # --- events -----------------------------------------------------------------------------
 
@@ -159,6 +160,11 @@ class Ticket:
         if generation == self._position_generation:
             self.position = position
             self._emit(PositionUpdated(account, instrument, position))
+        if self._read_failed:
+            # The error the status line still shows is over: say so, once.
+            self._read_failed = False
+            self._status(StatusLevel.OK, "CrossTrade answers again: "
+                         f"{describe_position(position, instrument)}.")
         return position
 
     async def refresh_working_orders(self) -> int | None:
@@ -179,6 +185,7 @@ class Ticket:
         return count
 
     def _failed_read(self, what: str, error: CrossTradeError, *, quiet: bool = False) -> None:
+        self._read_failed = True
         self._note_connection(error)
         if isinstance(error, AuthenticationError):
             self._emit(AuthFailed(error.trader_message))

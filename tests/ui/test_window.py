@@ -318,3 +318,19 @@ def test_typed_errors_reach_the_status_line_in_words(
     log = window.activity_log.toPlainText()
     assert words in log
     assert TOKEN not in log and "wrong" not in window.status_line.text()
+
+
+def test_a_failed_background_read_is_cleared_when_crosstrade_answers_again(
+    qtbot: Any, window: TicketWindow, sim_server: Any
+) -> None:
+    set_instrument(qtbot, window, "MES 12-26")
+    sim_server.sim.token = "something-else"  # every read now answers 401
+    task = asyncio.ensure_future(window.ticket.refresh_position())
+    qtbot.waitUntil(task.done, timeout=5_000)
+    assert "failed" in window.status_line.text()
+    assert window.status_line.property("level") == "error"
+    sim_server.sim.token = None
+    task = asyncio.ensure_future(window.ticket.refresh_position())
+    qtbot.waitUntil(task.done, timeout=5_000)
+    assert window.status_line.text() == "CrossTrade answers again: FLAT MES 12-26."
+    assert window.status_line.property("level") == "ok"
