@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ct_ticket import __version__
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ct_ticket.api.client import CrossTradeClient
     from ct_ticket.api.stream import StreamClient
     from ct_ticket.sim import ServedSim
+    from ct_ticket.ui.token_session import TokenSession
+    from ct_ticket.ui.window import TicketWindow
 
 __all__ = ["main", "parse_args"]
 
@@ -103,13 +105,28 @@ def _forget_token() -> int:
 
 
 class Backend:
-    """What the window talks to: the REST client, and where the stream lives (None: no stream)."""
+    """What the window talks to: the REST client, and where the market-data stream lives."""
 
-    def __init__(self, client: CrossTradeClient, stream_base_url: str | None,
-                 served: ServedSim | None = None) -> None:
+    def __init__(self, client: CrossTradeClient, stream_base_url: str | None = None,
+                 demo_app: Any = None) -> None:
         self.client = client
-        self.stream_base_url = stream_base_url
-        self._served = served
+        self._stream_base_url = stream_base_url
+        self._demo_app = demo_app
+        self._served: ServedSim | None = None
+
+    async def stream_base_url(self) -> str | None:
+        """The stream's address; for --demo the simulator's stream is served first, on a
+        loopback port in a thread (None when uvicorn is missing: the demo runs on REST)."""
+        if self._demo_app is None:
+            return self._stream_base_url
+        try:
+            from ct_ticket.sim import serve_in_thread
+        except ImportError:
+            log.info("demo without a stream: uvicorn is not installed")
+            return None
+        if self._served is None:
+            self._served = await asyncio.to_thread(serve_in_thread, self._demo_app)
+        return self._served.url
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -117,10 +134,9 @@ class Backend:
             await asyncio.to_thread(self._served.close)
 
 
-async def open_backend(args: argparse.Namespace, token: str) -> Backend:
-    """Over the network, or for --demo over one simulator: REST in-process (the first load
-    needs no server), the stream from the same simulator on a loopback port when uvicorn is
-    installed (the `sim` extra); without it the demo runs on REST alone."""
+def open_backend(args: argparse.Namespace, token: str) -> Backend:
+    """Over the network, or for --demo over one simulator: REST in-process, so the first load
+    needs no server, and the stream from the same simulator once it is served."""
     from ct_ticket.api.client import DEFAULT_BASE_URL, CrossTradeClient
 
     if not args.demo:
@@ -134,14 +150,24 @@ async def open_backend(args: argparse.Namespace, token: str) -> Backend:
     sim_app = create_app(Simulator())
     client = CrossTradeClient(DEMO_TOKEN, base_url="http://127.0.0.1",
                               transport=httpx.ASGITransport(app=sim_app))
-    try:
-        from ct_ticket.sim import serve_in_thread
+    return Backend(client, demo_app=sim_app)
 
-        served = await asyncio.to_thread(serve_in_thread, sim_app)
-    except ImportError:
-        log.info("demo without a stream: uvicorn is not installed (pip install ct-ticket[sim])")
-        return Backend(client, None)
-    return Backend(client, served.url, served)
+
+async def connect_stream(backend: Backend, window: TicketWindow, session: TokenSession
+                         ) -> StreamClient | None:
+    """Bring the market-data stream into the window; started once a token is known."""
+    from ct_ticket.api.stream import StreamClient
+    from ct_ticket.feed import Feed
+
+    base_url = await backend.stream_base_url()
+    if base_url is None or not window.isVisible():
+        return None
+    stream = StreamClient(session.token or "", base_url=base_url)
+    window.attach_feed(Feed(window.ticket, stream))
+    session.set_stream(stream)
+    if session.token:
+        stream.start()
+    return stream
 
 
 async def run(args: argparse.Namespace, app: QApplication) -> int:
@@ -157,17 +183,10 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     settings = Settings()
     session = TokenSession(demo=args.demo)
     token = await session.load()
-    backend = await open_backend(args, token or "")
+    backend = open_backend(args, token or "")
     client = backend.client
     ticket = Ticket(client)
     window = TicketWindow(ticket, settings)
-    stream: StreamClient | None = None
-    if backend.stream_base_url is not None:
-        from ct_ticket.api.stream import StreamClient
-        from ct_ticket.feed import Feed
-
-        stream = StreamClient(token or "", base_url=backend.stream_base_url)
-        window.attach_feed(Feed(ticket, stream))
     if args.demo:
         window.setWindowTitle("ct-ticket — DEMO (simulated CrossTrade)")
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -177,7 +196,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             closed.set_result(None)
 
     app.lastWindowClosed.connect(window_closed)
-    session.attach(window, client, stream=stream, interactive=args.screenshot is None)
+    session.attach(window, client, interactive=args.screenshot is None)
 
     exit_code = 0
     if args.screenshot is not None:
@@ -195,11 +214,14 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     window.show()
     if token or args.demo:
         window.start()
-        if stream is not None:
-            stream.start()
     else:
         session.missing_token(window)
+    # The stream comes second: the first paint and the first load never wait for it. A
+    # screenshot is taken at the first load, before a stream could matter, so it goes without.
+    streaming = (asyncio.ensure_future(connect_stream(backend, window, session))
+                 if args.screenshot is None else None)
     await closed
+    stream = await streaming if streaming is not None else None
     try:
         await asyncio.wait_for(ticket.wait_idle(), timeout=10)
     except TimeoutError:

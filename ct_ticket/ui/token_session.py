@@ -35,6 +35,7 @@ class TokenSession:
         self.store: credentials.TokenStore = store or (
             credentials.MemoryTokenStore() if demo else credentials.KeyringTokenStore())
         self.keyring_problem: str | None = None
+        self.token: str | None = None  # the token in use, once loaded or saved
         self.dialog: TokenDialog | None = None
         self._window: TicketWindow | None = None
         self._client: CrossTradeClient | None = None
@@ -49,6 +50,7 @@ class TokenSession:
     async def load(self) -> str | None:
         """The stored token, or None. A missing keyring switches to a session-only store."""
         if self.demo:
+            self.token = DEMO_TOKEN
             return DEMO_TOKEN
         try:
             token = await self.store.get()
@@ -59,14 +61,18 @@ class TokenSession:
             return None
         if token:
             register_secret(token)
+        self.token = token
         return token
 
     def attach(self, window: TicketWindow, client: CrossTradeClient, *,
-               stream: StreamClient | None = None, interactive: bool = True) -> None:
+               interactive: bool = True) -> None:
         """Open the dialog when the window asks (menu entry, or a 401 from CrossTrade)."""
         self._window, self._client, self._interactive = window, client, interactive
-        self._stream = stream
         window.token_needed.connect(self.ask)
+
+    def set_stream(self, stream: StreamClient) -> None:
+        """The market-data stream: it takes every token saved from now on."""
+        self._stream = stream
 
     def missing_token(self, window: TicketWindow) -> None:
         """No token at start: ask for one, or (non-interactive, e.g. --screenshot) say so."""
@@ -162,6 +168,7 @@ class TokenSession:
             dialog.forget_button.setEnabled(False)
             return
         dialog.set_busy(False)
+        self.token = token
         if client is not None:
             client.set_token(token)
         if self._stream is not None:
