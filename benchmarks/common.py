@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -129,6 +130,7 @@ async def ready_window(base_url: str, verify: bool | str = True) -> TicketWindow
     # within the rail's window, and a held order would wait for a dialog nobody answers.
     window.ticket.recent_orders.window_s = 0.0
     await window.ticket.wait_idle()
+    gc.freeze()  # as app.run does after the first load
     return window
 
 
