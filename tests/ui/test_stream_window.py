@@ -116,3 +116,41 @@ def test_without_a_stream_the_window_says_so_and_reads_over_rest(
     finally:
         close_window(qtbot, window)
         close_stream(qtbot, stream)
+
+
+def test_rest_fallback_and_back_when_the_stream_comes_up(
+    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    from ct_ticket.sim import create_app, serve_in_thread
+
+    monkeypatch.setattr(window_module, "POSITION_REFRESH_MS", 100)
+    sim_server.sim.rate_limit_enabled = False
+    with socket.socket() as probe:  # a port nothing listens on yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    window = open_window(qtbot, sim_server.url, settings_path)
+    set_instrument(qtbot, window, "MES 12-26")
+    stream = attach_stream(qtbot, window, f"http://127.0.0.1:{port}")
+    served = None
+    try:
+        qtbot.waitUntil(lambda: "REST" in window.stream_indicator.text(), timeout=5_000)
+        before = quote_reads(sim_server.sim)
+        qtbot.waitUntil(lambda: quote_reads(sim_server.sim) > before + 1, timeout=5_000)
+        # The stream's server comes up (the same simulator): the window goes live by itself
+        # and stops polling quotes over REST.
+        served = serve_in_thread(create_app(sim_server.sim), port=port)
+        qtbot.waitUntil(lambda: window.stream_indicator.text() == "◉ Live", timeout=10_000)
+        qtbot.wait(300)
+        settled = quote_reads(sim_server.sim)
+        qtbot.wait(600)  # six refresh periods
+        assert quote_reads(sim_server.sim) == settled
+        sim_server.sim.set_price("MES", 6801.0)
+        qtbot.waitUntil(lambda: window.bid_button.text() == "Bid 6801", timeout=5_000)
+    finally:
+        close_window(qtbot, window)
+        close_stream(qtbot, stream)
+        if served is not None:
+            served.close()
