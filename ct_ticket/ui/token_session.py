@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
 from ct_ticket import credentials
-from ct_ticket.api.client import CrossTradeClient
 from ct_ticket.api.errors import CrossTradeError
-from ct_ticket.api.stream import StreamClient
 from ct_ticket.events import Status, StatusLevel
 from ct_ticket.logs import register_secret
 from ct_ticket.ui.token_dialog import TokenDialog
-from ct_ticket.ui.window import TicketWindow
+
+if TYPE_CHECKING:  # types only: the stream (websockets) loads after the first paint
+    from ct_ticket.api.client import CrossTradeClient
+    from ct_ticket.api.stream import StreamClient
+    from ct_ticket.ui.window import TicketWindow
 
 __all__ = ["DEMO_TOKEN", "TokenSession"]
 
