@@ -23,10 +23,11 @@ from ct_ticket.model import (
     instrument_problem,
     normalize_instrument,
 )
-from ct_ticket.rails import Breach, check_limits
+from ct_ticket.rails import AccountKind, Breach, check_limits
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.dialogs import ConfirmDialog, ask
+from ct_ticket.ui.limits_dialog import LimitsDialog
 from ct_ticket.ui.theme import set_style_property
 from ct_ticket.ui.window_display import TicketDisplay
 from ct_ticket.ui.window_view import QUANTITY_PRESETS, SHORTCUTS
@@ -78,6 +79,7 @@ class TicketWindow(TicketDisplay):
         self.kill_switch_action.triggered.connect(lambda: self.send(Action.KILL_SWITCH))
         self.repeat_action.triggered.connect(self.repeat_last_order)
         self.quit_action.triggered.connect(self.close)
+        self.limits_action.triggered.connect(lambda: self._spawn(self.edit_limits()))
         self.sounds_action.toggled.connect(self._set_sounds)
         self.token_action.triggered.connect(lambda: self.token_needed.emit(""))
         self.refresh_accounts_button.clicked.connect(self.reload)
@@ -231,6 +233,15 @@ class TicketWindow(TicketDisplay):
             return
         self.settings.toggle_favourite(instrument)
         self._fill_instruments(instrument)
+
+    async def edit_limits(self) -> None:
+        """The safety limits dialog; saved limits apply from the next send."""
+        current = {kind: self.settings.limits(kind) for kind in AccountKind}
+        dialog = LimitsDialog(self, current)
+        if await ask(dialog):
+            for kind, limits in dialog.limits().items():
+                self.settings.set_limits(kind, limits)
+            self._set_status(Status(StatusLevel.OK, "Safety limits saved."))
 
     def repeat_last_order(self) -> None:
         """Fill the form with the last order sent. Never sends."""

@@ -277,12 +277,14 @@ class TicketView(QMainWindow):
                                           "Flatten ALL accounts (kill switch)…", self)
         self.repeat_action = QAction(theme.icon("repeat"), "&Repeat last order", self)
         self.repeat_action.setShortcut(QKeySequence(SHORTCUTS["repeat"]))
+        self.limits_action = QAction("Safety &limits…", self)
         self.sounds_action = QAction(theme.icon("sound"), "&Sounds (accepted, rejected, "
                                      "disconnected)", self)
         self.sounds_action.setCheckable(True)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        for action in (self.token_action, self.repeat_action, self.sounds_action,
+        for action in (self.token_action, self.repeat_action, self.limits_action,
+                       self.sounds_action,
                        self.kill_switch_action, self.quit_action):
             menu.addAction(action)
 

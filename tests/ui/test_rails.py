@@ -182,3 +182,31 @@ def test_activity_log_shows_click_to_ack_latency(qtbot: Any, window: TicketWindo
     line = next(line for line in window.activity_log.toPlainText().splitlines()
                 if "Accepted" in line)
     assert " ms)" in line and "[order " in line
+
+
+def test_limits_are_edited_in_the_dialog_and_apply_to_the_next_send(
+    qtbot: Any, window: TicketWindow, sim_server: Any, settings_path: Path
+) -> None:
+    from PySide6.QtWidgets import QSpinBox
+
+    from ct_ticket.ui.limits_dialog import LimitsDialog
+
+    set_instrument(qtbot, window, "MES 12-26")
+    window.limits_action.trigger()
+    qtbot.waitUntil(lambda: any(isinstance(w, LimitsDialog) and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=5_000)
+    dialog = next(w for w in QApplication.topLevelWidgets()
+                  if isinstance(w, LimitsDialog) and w.isVisible())
+    field = dialog.findChild(QSpinBox, "simMaxQuantityField")
+    assert field is not None and field.value() == 50  # the SIM default
+    field.setValue(3)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Safety limits saved" in window.status_line.text(), timeout=5_000)
+    assert Settings(settings_path).limits(AccountKind.SIM).max_quantity == 3
+
+    window.quantity_field.setValue(4)
+    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    held = wait_dialog(qtbot)
+    assert "4 contracts is above the maximum of 3" in dialog_text(held)
+    assert sim_server.sim.order_posts() == []
+    qtbot.mouseClick(held.cancel_button, Qt.MouseButton.LeftButton)

@@ -1,0 +1,79 @@
+"""The precautionary limits per account kind (SIM, LIVE), edited in one small dialog.
+
+These are the ticket's own warnings: a send that breaks one is held until the trader says
+"Send anyway". CrossTrade and NinjaTrader remain the real risk controls, and the dialog says so.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ct_ticket.rails import DEFAULT_LIMITS, AccountKind, Limits
+
+__all__ = ["LimitsDialog"]
+
+
+class LimitsDialog(QDialog):
+    """Edit `Limits` for SIM and LIVE accounts; `limits()` reads the fields back."""
+
+    def __init__(self, parent: QWidget | None, current: dict[AccountKind, Limits]) -> None:
+        super().__init__(parent)
+        self.setObjectName("limitsDialog")
+        self.setWindowTitle("Safety limits")
+        layout = QVBoxLayout(self)
+        intro = QLabel("A send that breaks a limit is held until you choose Send anyway. "
+                       "These are the ticket's own checks: CrossTrade and NinjaTrader remain "
+                       "the real risk controls.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        grid = QGridLayout()
+        for column, kind in enumerate(AccountKind, start=1):
+            grid.addWidget(QLabel(f"<b>{kind.value.upper()}</b>"), 0, column)
+        grid.addWidget(QLabel("Maximum quantity"), 1, 0)
+        grid.addWidget(QLabel("Maximum notional ($)"), 2, 0)
+        grid.addWidget(QLabel("Max ticks through the market"), 3, 0)
+        self.quantity: dict[AccountKind, QSpinBox] = {}
+        self.notional: dict[AccountKind, QDoubleSpinBox] = {}
+        self.ticks: dict[AccountKind, QSpinBox] = {}
+        for column, kind in enumerate(AccountKind, start=1):
+            limits = current.get(kind, DEFAULT_LIMITS[kind])
+            quantity = QSpinBox()
+            quantity.setRange(1, 100_000)
+            quantity.setValue(limits.max_quantity)
+            notional = QDoubleSpinBox()
+            notional.setRange(1, 1e12)
+            notional.setDecimals(0)
+            notional.setGroupSeparatorShown(True)
+            notional.setValue(limits.max_notional)
+            ticks = QSpinBox()
+            ticks.setRange(0, 1_000_000)
+            ticks.setValue(limits.max_ticks_through)
+            for row, (name, field) in enumerate(
+                    (("MaxQuantity", quantity), ("MaxNotional", notional),
+                     ("MaxTicksThrough", ticks)), start=1):
+                field.setObjectName(f"{kind.value}{name}Field")
+                field.setAccessibleName(f"{kind.value.upper()} {name}")
+                grid.addWidget(field, row, column)
+            self.quantity[kind], self.notional[kind], self.ticks[kind] = quantity, notional, ticks
+        layout.addLayout(grid)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        layout.addWidget(buttons)
+
+    def limits(self) -> dict[AccountKind, Limits]:
+        return {kind: Limits(max_quantity=self.quantity[kind].value(),
+                             max_notional=self.notional[kind].value(),
+                             max_ticks_through=self.ticks[kind].value())
+                for kind in AccountKind}
