@@ -70,7 +70,7 @@ def run_self_test(timeout: float = DEFAULT_TIMEOUT) -> int:
     finally:
         watchdog.cancel()
     elapsed = time.perf_counter() - started
-    _say(f"ct-ticket {__version__} self-test OK: window, simulator place+flatplace, "
+    _say(f"ct-ticket {__version__} self-test OK: window, simulator place+flatplace, stream, "
          f"keyring={keyring_name}, resources={resources}, {elapsed:.2f} s")
     return 0
 
@@ -262,10 +262,41 @@ async def _drive_window(scratch: Path) -> None:
             window.choose_side(side)
             await _send_and_check(window, action)
         _check_simulator(sim)
+        await _check_stream(window, sim)
     finally:
         window.close()
         await _within(window.ticket.wait_idle(), "the last request")
         await client.aclose()
+
+
+async def _check_stream(window: TicketWindow, sim: Simulator) -> None:
+    """The same simulator's WebSocket served on loopback (uvicorn, websockets: the imports a
+    frozen build most easily misses): the window goes live and a streamed price reaches it."""
+    from ct_ticket.api.stream import StreamClient
+    from ct_ticket.feed import Feed
+    from ct_ticket.sim import create_app, serve_in_thread
+    from ct_ticket.ui.token_session import DEMO_TOKEN
+
+    served = await asyncio.to_thread(serve_in_thread, create_app(sim))
+    stream = StreamClient(DEMO_TOKEN, base_url=served.url)
+    try:
+        window.attach_feed(Feed(window.ticket, stream))
+        stream.start()
+        await _within(_until(lambda: window.stream_indicator.text() == "◉ Live"),
+                      "the stream going live")
+        quote = window.ticket.quote
+        price = (quote.bid or 0.0) + 2.0 if quote else 0.0
+        sim.set_price(window.ticket.instrument, price)
+        await _within(_until(lambda: window.bid_button.text() == f"Bid {price:g}"),
+                      "a streamed quote reaching the window")
+    finally:
+        await stream.aclose()
+        await asyncio.to_thread(served.close)
+
+
+async def _until(condition: Any) -> None:
+    while not condition():
+        await asyncio.sleep(0.02)
 
 
 async def _within(awaitable: Any, what: str) -> None:
