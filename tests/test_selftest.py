@@ -14,6 +14,7 @@ from ct_ticket import __version__
 REPO = Path(__file__).resolve().parent.parent
 OK_LINE = re.compile(
     rf"ct-ticket {re.escape(__version__)} self-test OK: window, simulator place\+flatplace, "
+    r"stream, "
     r"keyring=(?P<keyring>\w+\.\w+), resources=(?P<resources>.+), \d+\.\d\d s")
 
 
