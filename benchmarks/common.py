@@ -113,16 +113,8 @@ async def ready_window(base_url: str, verify: bool | str = True) -> TicketWindow
     folder = Path(tempfile.mkdtemp(prefix="ct-bench-settings-"))
     client = CrossTradeClient("bench", base_url=base_url, verify=verify)
     window = TicketWindow(Ticket(client), Settings(folder / "settings.ini"))
-    loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def first_load_done() -> None:
-        if not loaded.done():
-            loaded.set_result(None)
-
-    window.first_load_done.connect(first_load_done)
     window.show()
-    window.start()
-    await asyncio.wait_for(loaded, 30)
+    await asyncio.wait_for(window.start(), 30)  # start() hands back the first load's task
     window.account_picker.setCurrentIndex(window.account_picker.findData("Sim101"))
     window.confirm_orders_toggle.setChecked(False)
     window.order_type_picker.setCurrentIndex(window.order_type_picker.findData("MARKET"))

@@ -97,16 +97,8 @@ async def measure(seconds: float) -> list[Row]:
     window = TicketWindow(Ticket(client), settings)
     stream = StreamClient("bench", base_url=f"http://127.0.0.1:{port}")
     stream.subscribe(on_stream)
-    loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def first_load_done() -> None:
-        if not loaded.done():
-            loaded.set_result(None)
-
-    window.first_load_done.connect(first_load_done)
     window.show()
-    window.start()
-    await asyncio.wait_for(loaded, 30)
+    await asyncio.wait_for(window.start(), 30)  # start() hands back the first load's task
     window.attach_feed(Feed(window.ticket, stream))
     watch = PaintWatch()
     window.bid_button.installEventFilter(watch)

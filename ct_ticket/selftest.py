@@ -239,16 +239,8 @@ async def _drive_window(scratch: Path) -> None:
                               transport=httpx.ASGITransport(app=create_app(sim)))
     window = TicketWindow(Ticket(client), Settings(scratch / "settings.ini"))
     try:
-        loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def first_load_done() -> None:
-            if not loaded.done():
-                loaded.set_result(None)
-
-        window.first_load_done.connect(first_load_done)
         window.show()
-        window.start()
-        await _within(loaded, "the first load")
+        await _within(window.start(), "the first load")  # start() returns the load's task
         if window.account_picker.count() == 0:
             raise SelfTestError(f"no accounts after the first load: {window.status_line.text()}")
         # A fresh settings file means MARKET, quantity 1, no confirmation; say so anyway, so
