@@ -3,6 +3,8 @@ ui/window.py connects these widgets to the ticket."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -287,6 +289,14 @@ class TicketView(QMainWindow):
                        self.sounds_action,
                        self.kill_switch_action, self.quit_action):
             menu.addAction(action)
+
+        # Tab walks the ticket top to bottom as it reads (stop sits above limit on screen).
+        chain = (self.account_picker, self.instrument_picker, self.buy_button, self.sell_button,
+                 self.quantity_field, self.order_type_picker, self.time_in_force_picker,
+                 self.stop_price_field, self.limit_price_field, self.atm_strategy_field,
+                 self.oco_id_field, self.flatten_place_button, self.place_button)
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
         self.send_buttons = (self.flatten_place_button, self.place_button,
                              self.close_position_button, self.reverse_button,

@@ -334,3 +334,19 @@ def test_a_failed_background_read_is_cleared_when_crosstrade_answers_again(
     qtbot.waitUntil(task.done, timeout=5_000)
     assert window.status_line.text() == "CrossTrade answers again: FLAT MES 12-26."
     assert window.status_line.property("level") == "ok"
+
+
+def test_tab_walks_the_ticket_in_reading_order(window: TicketWindow) -> None:
+    choose(window, "STOPLIMIT")
+    expected = [window.account_picker, window.instrument_picker, window.buy_button,
+                window.sell_button, window.quantity_field, window.order_type_picker,
+                window.time_in_force_picker, window.stop_price_field, window.limit_price_field,
+                window.atm_strategy_field, window.oco_id_field, window.flatten_place_button,
+                window.place_button]
+    reached = []
+    widget = window.account_picker
+    for _ in range(200):  # the focus chain also holds the tool buttons in between
+        if widget in expected and widget not in reached:
+            reached.append(widget)
+        widget = widget.nextInFocusChain()
+    assert reached == expected
