@@ -19,6 +19,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
 import pytest
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
 
 from ct_ticket.sim import Simulator, create_app, serve_in_thread
 
@@ -52,8 +54,28 @@ def qloop(_qasync_loop: Any, qapp: Any) -> Iterator[Any]:
     asyncio.set_event_loop(None)
 
 
+class SwitchableApp:
+    """An ASGI app forwarding to whichever simulator app the current test installed."""
+
+    def __init__(self) -> None:
+        self.app: Starlette | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None, "no simulator installed"
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def served() -> Iterator[tuple[SwitchableApp, str]]:
+    """One uvicorn server for the whole run (stopping one costs ~0.2 s); each test installs
+    a fresh simulator behind it."""
+    switch = SwitchableApp()
+    with serve_in_thread(switch) as server:
+        yield switch, server.url
+
+
 class SimServer:
-    """The simulator served by uvicorn on a free loopback port."""
+    """A fresh simulator, served by uvicorn on a loopback port."""
 
     def __init__(self, sim: Simulator, url: str) -> None:
         self.sim = sim
@@ -61,13 +83,11 @@ class SimServer:
 
 
 @pytest.fixture
-def sim_server() -> Iterator[SimServer]:
+def sim_server(served: tuple[SwitchableApp, str]) -> SimServer:
+    switch, url = served
     sim = Simulator(seed=7)
-    served = serve_in_thread(create_app(sim))
-    try:
-        yield SimServer(sim, served.url)
-    finally:
-        served.close()
+    switch.app = create_app(sim)
+    return SimServer(sim, url)
 
 
 @pytest.fixture

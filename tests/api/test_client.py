@@ -20,8 +20,6 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from faultserver import FaultKind, FaultServer
-from starlette.applications import Starlette
-from starlette.types import Receive, Scope, Send
 
 from ct_ticket.api import (
     AuthenticationError,
@@ -37,7 +35,7 @@ from ct_ticket.api import (
 )
 from ct_ticket.api.client import check_base_url
 from ct_ticket.model import OrderRequest, OrderType, Side, TimeInForce, build_order
-from ct_ticket.sim import Simulator, create_app, serve_in_thread
+from ct_ticket.sim import Simulator, create_app
 
 TOKEN = "ct-test-token-7f3e9a2b51"
 WRONG_TOKEN = "ct-wrong-token-0c4d8e"
@@ -100,27 +98,8 @@ def _token_never_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
         assert not any(secret in formatter.format(record) for secret in SECRETS), record
 
 
-class SwitchableApp:
-    """An ASGI app that forwards to whichever simulator app the current test installed."""
-
-    def __init__(self) -> None:
-        self.app: Starlette | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.app is not None, "no simulator installed"
-        await self.app(scope, receive, send)
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[SwitchableApp, str]]:
-    """One uvicorn server for the module: stopping one costs ~0.2 s, once per test adds up."""
-    switch = SwitchableApp()
-    with serve_in_thread(switch) as server:
-        yield switch, server.url
-
-
 @pytest.fixture
-def sim(served: tuple[SwitchableApp, str]) -> Iterator[Simulator]:
+def sim(served: tuple[Any, str]) -> Iterator[Simulator]:
     """A fresh simulator behind the served URL; afterwards, no token may have travelled in a
     path, query or body."""
     simulator = Simulator(seed=7)
@@ -133,7 +112,7 @@ def sim(served: tuple[SwitchableApp, str]) -> Iterator[Simulator]:
 
 
 @pytest.fixture
-def url(served: tuple[SwitchableApp, str], sim: Simulator) -> str:
+def url(served: tuple[Any, str], sim: Simulator) -> str:
     return served[1]
 
 
@@ -227,7 +206,7 @@ def test_reads_parse_the_simulator_answers(url: str, sim: Simulator) -> None:
 
 
 def test_wrong_token_is_an_authentication_error_and_places_nothing(
-        served: tuple[SwitchableApp, str]) -> None:
+        served: tuple[Any, str]) -> None:
     switch, url = served
     guarded = Simulator(token=RIGHT_TOKEN)
     switch.app = create_app(guarded)

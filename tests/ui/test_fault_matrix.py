@@ -24,13 +24,11 @@ import pytest
 from faultserver import FaultKind, FaultServer
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
-from starlette.applications import Starlette
-from starlette.types import Receive, Scope, Send
 from test_window import close_window, open_window, set_instrument
 
 from ct_ticket.api.client import Timeouts
 from ct_ticket.model import Side
-from ct_ticket.sim import Simulator, create_app, serve_in_thread
+from ct_ticket.sim import Simulator, create_app
 from ct_ticket.sim.validation import parse_order
 from ct_ticket.ui.dialogs import ConfirmDialog
 from ct_ticket.ui.window import TicketWindow
@@ -131,26 +129,8 @@ def reliability_table() -> str:
 # --- the servers: one uvicorn for the module, a fresh simulator and fault server per test ----
 
 
-class SwitchableApp:
-    """An ASGI app forwarding to whichever simulator app the current test installed."""
-
-    def __init__(self) -> None:
-        self.app: Starlette | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.app is not None, "no simulator installed"
-        await self.app(scope, receive, send)
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[SwitchableApp, str]]:
-    switch = SwitchableApp()
-    with serve_in_thread(switch) as server:
-        yield switch, server.url
-
-
 @pytest.fixture
-def sim(served: tuple[SwitchableApp, str]) -> Simulator:
+def sim(served: tuple[Any, str]) -> Simulator:
     simulator = Simulator(seed=7)
     simulator.rate_limit_enabled = False
     served[0].app = create_app(simulator)
@@ -158,7 +138,7 @@ def sim(served: tuple[SwitchableApp, str]) -> Simulator:
 
 
 @pytest.fixture
-def faults(served: tuple[SwitchableApp, str], sim: Simulator) -> Iterator[FaultServer]:
+def faults(served: tuple[Any, str], sim: Simulator) -> Iterator[FaultServer]:
     with FaultServer(upstream=served[1]) as server:
         yield server
 
