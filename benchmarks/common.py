@@ -115,9 +115,9 @@ async def ready_window(base_url: str, verify: bool | str = True) -> TicketWindow
     window = TicketWindow(Ticket(client), Settings(folder / "settings.ini"))
     window.show()
     await asyncio.wait_for(window.start(), 30)  # start() hands back the first load's task
-    window.account_picker.setCurrentIndex(window.account_picker.findData("Sim101"))
-    window.confirm_orders_toggle.setChecked(False)
-    window.order_type_picker.setCurrentIndex(window.order_type_picker.findData("MARKET"))
+    window.entry.view.account_picker.setCurrentIndex(window.entry.view.account_picker.findData("Sim101"))
+    window.view.confirm_orders_toggle.setChecked(False)
+    window.entry.view.order_type_picker.setCurrentIndex(window.entry.view.order_type_picker.findData("MARKET"))
     # Quantities vary per order anyway; with hundreds of orders a cycle would still repeat
     # within the rail's window, and a held order would wait for a dialog nobody answers.
     window.ticket.recent_orders.window_s = 0.0

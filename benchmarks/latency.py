@@ -88,7 +88,7 @@ async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
         documented_times: list[float] = []
         try:
             for i in range(n):
-                window.quantity_field.setValue(1 + i % 20)
+                window.entry.view.quantity_field.setValue(1 + i % 20)
                 # A trader edits, then clicks: let the form repaint first, or the order waits
                 # behind it. Only the quantity changes: a side change re-styles the window
                 # through set_style_property, which on PySide6 6.12 + Python 3.11 drains
@@ -96,7 +96,7 @@ async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
                 await asyncio.sleep(SETTLE_S)
                 done.append(asyncio.get_running_loop().create_future())
                 started = time.perf_counter()
-                window.flatten_place_button.click()
+                window.entry.view.flatten_place_button.click()
                 ticket_times.append(await asyncio.wait_for(done[-1], 10) - started)
                 await window.ticket.wait_idle()  # the post-check reads, off the clock
                 documented_times.append(_documented_post(net, i))

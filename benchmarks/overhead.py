@@ -53,11 +53,11 @@ async def measure(n: int) -> list[Row]:
         try:
             (await bare.get("/v1/api/accounts")).raise_for_status()  # open the connection
             for i in range(n):
-                window.quantity_field.setValue(1 + i % 20)
+                window.entry.view.quantity_field.setValue(1 + i % 20)
                 await asyncio.sleep(SETTLE_S)  # a trader edits, then clicks (see latency.py)
                 net.stamps()  # forget the reads of the last post-check
                 clicked = time.perf_counter_ns()
-                window.flatten_place_button.click()
+                window.entry.view.flatten_place_button.click()
                 await window.ticket.wait_idle()
                 ticket_ms.append((_first_byte(net, clicked) - clicked) / 1e6)
 

@@ -79,7 +79,7 @@ async def measure(seconds: float) -> list[Row]:
     class PaintWatch(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
             if event.type() == QEvent.Type.Paint:
-                price = window.bid_button.text().removeprefix("Bid ")
+                price = window.entry.view.bid_button.text().removeprefix("Bid ")
                 if price in received and price not in painted:
                     painted.add(price)
                     latencies.append((time.monotonic() - received[price]) * 1000)
@@ -101,7 +101,7 @@ async def measure(seconds: float) -> list[Row]:
     await asyncio.wait_for(window.start(), 30)  # start() hands back the first load's task
     window.attach_feed(Feed(window.ticket, stream))
     watch = PaintWatch()
-    window.bid_button.installEventFilter(watch)
+    window.entry.view.bid_button.installEventFilter(watch)
     stream.start()
     try:
         await asyncio.sleep(1.0)  # connect and settle

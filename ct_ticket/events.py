@@ -1,4 +1,4 @@
-"""What the ticket tells its views: small immutable events, plus the words for positions.
+"""What the ticket tells its views: small immutable events (their words are in wording.py).
 
 The ticket (ct_ticket/ticket.py) publishes these; the window turns them into widget state. No
 Qt here, so the ticket's behaviour is tested without a window.
@@ -21,12 +21,11 @@ __all__ = [
     "LogEntry",
     "PositionUpdated",
     "QuoteUpdated",
+    "Selected",
     "Status",
     "StatusLevel",
     "TicketEvent",
     "WorkingOrdersUpdated",
-    "describe_position",
-    "format_price",
 ]
 
 
@@ -116,6 +115,15 @@ class PositionUpdated:
 
 
 @dataclass(frozen=True)
+class Selected:
+    """The ticket now points at this account and instrument; `kind` is "sim" or "live"."""
+
+    account: str
+    instrument: str
+    kind: str
+
+
+@dataclass(frozen=True)
 class WorkingOrdersUpdated:
     account: str
     count: int | None  # None: CrossTrade would not say
@@ -138,22 +146,5 @@ class AuthFailed:
 
 TicketEvent = (
     Status | LogEntry | Busy | AccountsLoaded | QuoteUpdated | PositionUpdated
-    | WorkingOrdersUpdated | Connection | AuthFailed
+    | WorkingOrdersUpdated | Connection | AuthFailed | Selected
 )
-
-
-def format_price(value: float) -> str:
-    """A price without float noise: 5012.25, 118.15625, 1.0850."""
-    text = f"{value:.8f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def describe_position(position: Position | None, instrument: str) -> str:
-    """ "LONG 2 MES 12-25 @ 5012.25" or "FLAT MES 12-25"; the trader's reading of a position."""
-    if position is None:
-        return f"Position in {instrument} unknown"
-    if position.is_flat:
-        return f"FLAT {instrument}"
-    side = "LONG" if position.signed_quantity > 0 else "SHORT"
-    return (f"{side} {position.quantity} {position.instrument or instrument} @ "
-            f"{format_price(position.average_price)}")

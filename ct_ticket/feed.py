@@ -5,15 +5,15 @@
     feed.follow(instrument)           # each time the window selects an instrument
     feed.rest_fallback_needed         # the refresh timer reads quote and position over REST if so
 
-Quotes of the followed instrument update ``ticket.quote`` (bid, ask, last; the tick size and point
-value stay as REST read them) and go out as the ticket's ``QuoteUpdated``, at most one per
-``quote_interval`` (a busy market ticks faster than a window needs to repaint; ``ticket.quote``
-itself is always the latest). P&L frames update the
-unrealized P&L and market price of ``ticket.position`` for the chosen account and instrument, as
-``PositionUpdated``. A P&L frame never changes the position itself: when the stream shows another
-quantity (a resting order filled, a flatten in NT8) the feed has the ticket re-read it over REST,
-at most every ``recheck_interval`` seconds, and it does the same after every reconnect, because
-fills during the gap were never streamed.
+Quotes of the followed instrument go to ``ticket.update_quote`` (bid, ask, last; the tick size and
+point value stay as REST read them) and out as the ticket's ``QuoteUpdated`` through
+``ticket.announce_quote``, at most one per ``quote_interval`` (a busy market ticks faster than a
+window needs to repaint; the ticket's quote itself is always the latest). P&L frames update the
+unrealized P&L and market price of the ticket's position for the chosen account and instrument
+through ``ticket.update_position``. A P&L frame never changes the position itself: when the
+stream shows another quantity (a resting order filled, a flatten in NT8) the feed has the ticket
+re-read it over REST, at most every ``recheck_interval`` seconds, and it does the same after every
+reconnect, because fills during the gap were never streamed.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from ct_ticket.api.stream_messages import (
     StreamState,
 )
 from ct_ticket.api.wire import Quote
-from ct_ticket.events import PositionUpdated, QuoteUpdated, TicketEvent
 from ct_ticket.model import normalize_instrument
 from ct_ticket.ticket import Ticket
 
@@ -116,16 +115,20 @@ class Feed:
         state = self.stream.state
         if state.state != "live":
             return True
-        heard = max(self._last_update if self._last_update is not None else -math.inf,
-                    state.since)
+        heard = max(self._last_update if self._last_update is not None else -math.inf, state.since)
         return self._clock() - heard > self._stale_after
 
     @property
     def state(self) -> FeedState:
         """The current ``FeedState``."""
         stream = self.stream.state
-        return FeedState(stream.state, stream.detail, self.last_update_age,
-                         self.rest_fallback_needed, stream.auth_failed)
+        return FeedState(
+            stream.state,
+            stream.detail,
+            self.last_update_age,
+            self.rest_fallback_needed,
+            stream.auth_failed,
+        )
 
     async def wait_idle(self) -> None:
         """Wait for the position re-reads the feed started (on exit, in tests)."""
@@ -160,11 +163,15 @@ class Feed:
         if old is None:  # the REST quote has not come yet: prices now, contract facts later
             new = Quote(event.instrument, event.bid, event.ask, event.last)
         else:
-            new = replace(old, bid=_either(event.bid, old.bid), ask=_either(event.ask, old.ask),
-                          last=_either(event.last, old.last))
+            new = replace(
+                old,
+                bid=_either(event.bid, old.bid),
+                ask=_either(event.ask, old.ask),
+                last=_either(event.last, old.last),
+            )
         if new == old:
             return
-        ticket.quote = new
+        ticket.update_quote(new, announce=False)  # repainted at most every quote_interval
         wait = self._last_quote_event + self._quote_interval - self._clock()
         if wait <= 0:
             self._announce_quote()
@@ -174,16 +181,16 @@ class Feed:
     def _announce_quote(self) -> None:
         self._quote_due = None
         self._last_quote_event = self._clock()
-        if self.ticket.quote is not None:  # None: the trader switched meanwhile
-            self._publish(QuoteUpdated(self.ticket.instrument, self.ticket.quote))
+        self.ticket.announce_quote()
 
     def _on_pnl(self, event: StreamPnl) -> None:
         self._last_update = self._clock()
         ticket = self.ticket
         if not ticket.account or not ticket.instrument:
             return
-        account = next((a for a in event.accounts
-                        if a.account.casefold() == ticket.account.casefold()), None)
+        account = next(
+            (a for a in event.accounts if a.account.casefold() == ticket.account.casefold()), None
+        )
         if account is None or account.positions is None:
             return  # this frame says nothing about the ticket's position
         held = next((p for p in account.positions if self._followed(p.instrument)), None)
@@ -198,11 +205,13 @@ class Feed:
             return
         if held is None or current.is_flat:
             return
-        updated = replace(current, unrealized_pnl=held.unrealized_pnl,
-                          market_price=_either(held.market_price, current.market_price))
+        updated = replace(
+            current,
+            unrealized_pnl=held.unrealized_pnl,
+            market_price=_either(held.market_price, current.market_price),
+        )
         if updated != current:
-            ticket.position = updated
-            self._publish(PositionUpdated(ticket.account, ticket.instrument, updated))
+            ticket.update_position(updated)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -229,10 +238,6 @@ class Feed:
         self._last_recheck = now
         log.info("feed: re-reading the position of %s in %s", ticket.instrument, ticket.account)
         self._start(ticket.refresh_position())
-
-    def _publish(self, event: TicketEvent) -> None:
-        # The ticket's own event channel, which the window already listens to.
-        self.ticket.publish(event)
 
     def _start(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         # Keep a reference: asyncio holds tasks weakly and a collected task silently vanishes.

@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ct_ticket.api.wire import Account, Quote
+from ct_ticket.events import Action
 from ct_ticket.model import OrderRequest, OrderType, Side, contract_spec
 
 __all__ = [
@@ -24,8 +25,10 @@ __all__ = [
     "Breach",
     "Limits",
     "RecentOrders",
+    "Review",
     "account_kind",
     "check_limits",
+    "review_send",
 ]
 
 REPEAT_WINDOW_S = 5.0  # "the same order within N seconds" asks first (DAS uses 10 s)
@@ -160,3 +163,45 @@ class RecentOrders:
             if sent == key:
                 return now - stamp
         return None
+
+
+@dataclass(frozen=True)
+class Review:
+    """What must be asked before an action is sent, decided by the ticket, asked by the window.
+
+    `breaches` hold an order behind "Send anyway"; `confirm_order` is confirm-every-order;
+    `blast_radius` asks before a flatten, after listing what it would close; `require_word`
+    must be typed to confirm (the all-accounts kill switch).
+    """
+
+    action: Action
+    order: OrderRequest | None
+    account: str
+    kind: AccountKind
+    breaches: tuple[Breach, ...] = ()
+    confirm_order: bool = False
+    blast_radius: bool = False
+    require_word: str | None = None
+
+    @property
+    def needs_answer(self) -> bool:
+        return bool(self.breaches) or self.confirm_order or self.blast_radius
+
+
+def review_send(action: Action, order: OrderRequest | None, *, account: str, kind: AccountKind,
+                limits: Limits, quote: Quote | None, recent: RecentOrders,
+                confirm_every_order: bool) -> Review:
+    """The questions an action raises, as data: a pure function of the order, the ticket's
+    state and the trader's settings."""
+    if action in (Action.FLATTEN_ACCOUNT, Action.KILL_SWITCH):
+        everything = action is Action.KILL_SWITCH
+        return Review(action, None, account, kind, blast_radius=True,
+                      require_word="FLATTEN" if everything else None)
+    if order is None:
+        return Review(action, None, account, kind)
+    breaches = check_limits(order, limits, quote)
+    since = recent.seconds_since_same(order)
+    if since is not None:
+        breaches.append(Breach("Same order twice", f"The same order was sent {since:.1f} s ago."))
+    return Review(action, order, order.account, kind, tuple(breaches),
+                  confirm_order=confirm_every_order and not breaches)

@@ -241,17 +241,20 @@ async def _drive_window(scratch: Path) -> None:
     try:
         window.show()
         await _within(window.start(), "the first load")  # start() returns the load's task
-        if window.account_picker.count() == 0:
-            raise SelfTestError(f"no accounts after the first load: {window.status_line.text()}")
+        if window.entry.view.account_picker.count() == 0:
+            status = window.position.view.status_line.text()
+            raise SelfTestError(f"no accounts after the first load: {status}")
         # A fresh settings file means MARKET, quantity 1, no confirmation; say so anyway, so
         # a changed default cannot turn this into an unanswered dialog.
-        window.confirm_orders_toggle.setChecked(False)
-        window.order_type_picker.setCurrentIndex(window.order_type_picker.findData("MARKET"))
-        window.quantity_field.setValue(1)
+        window.view.confirm_orders_toggle.setChecked(False)
+        window.entry.view.order_type_picker.setCurrentIndex(
+            window.entry.view.order_type_picker.findData("MARKET")
+        )
+        window.entry.view.quantity_field.setValue(1)
         # BUY, then Flatten & SELL: two different orders, so no "same order twice" rail holds
         # the second one for a confirmation nobody will give.
         for action, side in ((Action.PLACE, Side.BUY), (Action.FLAT_PLACE, Side.SELL)):
-            window.choose_side(side)
+            window.entry.choose_side(side)
             await _send_and_check(window, action)
         _check_simulator(sim)
         await _check_stream(window, sim)
@@ -274,13 +277,17 @@ async def _check_stream(window: TicketWindow, sim: Simulator) -> None:
     try:
         window.attach_feed(Feed(window.ticket, stream))
         stream.start()
-        await _within(_until(lambda: window.stream_indicator.text() == "◉ Live"),
-                      "the stream going live")
+        await _within(
+            _until(lambda: window.header.view.stream_indicator.text() == "◉ Live"),
+            "the stream going live",
+        )
         quote = window.ticket.quote
         price = (quote.bid or 0.0) + 2.0 if quote else 0.0
         sim.set_price(window.ticket.instrument, price)
-        await _within(_until(lambda: window.bid_button.text() == f"Bid {price:g}"),
-                      "a streamed quote reaching the window")
+        await _within(
+            _until(lambda: window.entry.view.bid_button.text() == f"Bid {price:g}"),
+            "a streamed quote reaching the window",
+        )
     finally:
         await stream.aclose()
         await asyncio.to_thread(served.close)
@@ -307,23 +314,28 @@ async def _send_and_check(window: TicketWindow, action: Action) -> None:
     def on_event(event: TicketEvent) -> None:
         # The window subscribed first, so the status line already shows this event.
         if isinstance(event, Status):
-            shown.append((event.level, window.status_line.text()))
+            shown.append((event.level, window.position.view.status_line.text()))
 
     window.ticket.subscribe(on_event)
     window.send(action)
     if not window.ticket.busy:
-        raise SelfTestError(f"{action.value} was not sent (refused, or held for a confirmation):"
-                            f" {window.status_line.text()}")
+        raise SelfTestError(
+            f"{action.value} was not sent (refused, or held for a confirmation):"
+            f" {window.position.view.status_line.text()}"
+        )
     await _within(window.ticket.wait_idle(), f"{action.value}")
-    accepted = [text for level, text in shown
-                if level is StatusLevel.OK and text.startswith("Accepted")]
+    accepted = [
+        text for level, text in shown if level is StatusLevel.OK and text.startswith("Accepted")
+    ]
     if not accepted:
-        last = shown[-1][1] if shown else window.status_line.text()
+        last = shown[-1][1] if shown else window.position.view.status_line.text()
         raise SelfTestError(f"{action.value}: the status line did not report success: {last}")
-    if window.status_line.property("level") != "ok":
-        raise SelfTestError(f"{action.value}: status line ends at "
-                            f"{window.status_line.property('level')}: "
-                            f"{window.status_line.text()}")
+    if window.position.view.status_line.property("level") != "ok":
+        raise SelfTestError(
+            f"{action.value}: status line ends at "
+            f"{window.position.view.status_line.property('level')}: "
+            f"{window.position.view.status_line.text()}"
+        )
 
 
 def _check_simulator(sim: Simulator) -> None:
@@ -333,6 +345,9 @@ def _check_simulator(sim: Simulator) -> None:
         if len(posts) != 1:
             raise SelfTestError(f"the simulator received {len(posts)} {kind} POST(s), not 1")
         post = posts[0]
-        if post.status != 200 or not isinstance(post.json, dict) or (
-                post.json.get("orderType") != "MARKET"):
+        if (
+            post.status != 200
+            or not isinstance(post.json, dict)
+            or (post.json.get("orderType") != "MARKET")
+        ):
             raise SelfTestError(f"{kind} POST answered {post.status} for body {post.json!r}")

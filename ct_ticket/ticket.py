@@ -8,7 +8,10 @@ a window. The rules that keep money safe live here:
 * an order POST is sent once; an answer that never came makes the order *unknown*, and the
   ticket re-reads position and working orders to settle it instead of sending again;
 * every position-changing action is followed by a post-check that states the resulting
-  position and working orders in one line.
+  position and working orders in one line;
+* what must be asked before a send (limits, the same order twice, confirm-every-order, a
+  flatten's blast radius) is decided by `review` and returned as data; the window asks it and
+  passes the answer back to `decide`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from ct_ticket.api.client import CrossTradeClient
@@ -27,7 +30,8 @@ from ct_ticket.api.errors import (
     RateLimitedError,
     TransportError,
 )
-from ct_ticket.api.wire import Account, OrderAck, Position, Quote
+from ct_ticket.api.wire import Account, Position, Quote
+from ct_ticket.calls import call_for, read_blast_radius
 from ct_ticket.events import (
     AccountsLoaded,
     Action,
@@ -37,14 +41,23 @@ from ct_ticket.events import (
     LogEntry,
     PositionUpdated,
     QuoteUpdated,
+    Selected,
     Status,
     StatusLevel,
     TicketEvent,
     WorkingOrdersUpdated,
-    describe_position,
 )
 from ct_ticket.model import OrderRequest, instrument_problem, normalize_instrument
-from ct_ticket.rails import RecentOrders
+from ct_ticket.rails import (
+    DEFAULT_LIMITS,
+    AccountKind,
+    Limits,
+    RecentOrders,
+    Review,
+    account_kind,
+    review_send,
+)
+from ct_ticket.wording import describe_position, position_line, request_words
 
 __all__ = ["Ticket"]
 
@@ -66,6 +79,9 @@ class Ticket:
         self.last_order: OrderRequest | None = None
         self.recent_orders = RecentOrders()
         self.in_flight: Action | None = None
+        self.pending_review: Review | None = None  # asked, not answered yet
+        self.limits: Mapping[AccountKind, Limits] = DEFAULT_LIMITS
+        self.confirm_every_order = False
         self._listeners: list[Listener] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._position_generation = 0  # a slower, older read never overwrites a newer one
@@ -111,6 +127,30 @@ class Ticket:
             self.position = None
             self._position_generation += 1
         self.account, self.instrument = account, instrument
+        self._emit(Selected(account, instrument, self.account_kind(account).value))
+
+    def account_kind(self, name: str | None = None) -> AccountKind:
+        """SIM or LIVE for an account (the chosen one by default), from what CrossTrade says."""
+        name = self.account if name is None else name
+        known = next((a for a in self.accounts if a.name == name), None)
+        return account_kind(name, known)
+
+    def update_quote(self, quote: Quote, *, announce: bool = True) -> None:
+        """A newer quote of the chosen instrument (from the stream); views hear of it at once
+        or at the next `announce_quote`."""
+        self.quote = quote
+        if announce:
+            self.announce_quote()
+
+    def announce_quote(self) -> None:
+        """Tell the views the latest quote (the stream coalesces repaints through this)."""
+        if self.quote is not None:  # None: the trader switched meanwhile
+            self._emit(QuoteUpdated(self.instrument, self.quote))
+
+    def update_position(self, position: Position) -> None:
+        """The chosen position with fresher P&L (from the stream); its size came from REST."""
+        self.position = position
+        self._emit(PositionUpdated(self.account, self.instrument, position))
 
     async def load_accounts(self) -> tuple[Account, ...]:
         """Read the account list."""
@@ -205,6 +245,47 @@ class Ticket:
     def busy(self) -> bool:
         return self.in_flight is not None
 
+    def set_rules(self, limits: Mapping[AccountKind, Limits], *, confirm_every_order: bool
+                  ) -> None:
+        """The trader's precautionary limits and confirm-every-order, applied from the next
+        review."""
+        self.limits = dict(limits)
+        self.confirm_every_order = confirm_every_order
+
+    def review(self, action: Action, order: OrderRequest | None = None) -> Review | None:
+        """What must be asked before `action` is sent, or None when nothing may be sent now
+        (a send is in flight, or an earlier question is still open: one intent at a time).
+
+        A review that needs an answer stays pending until `decide`; synchronous, so a second
+        click in the same event-loop turn finds it pending.
+        """
+        if self.busy or self.pending_review is not None:
+            return None
+        account = order.account if order else self.account
+        kind = self.account_kind(account)
+        quote = self.quote
+        if order is not None and quote is not None and self.instrument != order.instrument and (
+                normalize_instrument(quote.instrument) != order.instrument):
+            quote = None  # another instrument's prices say nothing about this order
+        review = review_send(action, order, account=account, kind=kind, limits=self.limits[kind],
+                             quote=quote, recent=self.recent_orders,
+                             confirm_every_order=self.confirm_every_order)
+        if review.needs_answer:
+            self.pending_review = review
+        return review
+
+    def decide(self, review: Review, approved: bool) -> asyncio.Task[Any] | None:
+        """The trader's answer to `review`: send exactly once, or say it was not sent."""
+        if review.needs_answer:
+            if review is not self.pending_review:
+                log.info("answer to a review that is not pending ignored: %s", review.action)
+                return None
+            self.pending_review = None
+        if not approved:
+            self._status(StatusLevel.WARNING, f"{review.action.value} not sent.")
+            return None
+        return self.submit(review.action, review.order)
+
     def submit(self, action: Action, order: OrderRequest | None = None
                ) -> asyncio.Task[Any] | None:
         """Start `action` unless another send is in flight; returns None when refused.
@@ -228,12 +309,13 @@ class Ticket:
     async def _run(self, action: Action, order: OrderRequest | None) -> None:
         account = order.account if order else self.account
         instrument = order.instrument if order else self.instrument
-        request = self._request_words(action, order, account, instrument)
+        request = request_words(action, order, account, instrument)
         started = time.perf_counter()
         if order is not None:
             self.recent_orders.record(order)  # sent, whatever comes back
         try:
-            result_text, order_id = await self._call(action, order, account, instrument)
+            result_text, order_id = await call_for(self.client, action, order, account,
+                                                    instrument)
         except CrossTradeError as error:
             latency = (time.perf_counter() - started) * 1000
             await self._send_failed(action, request, error, latency, account)
@@ -251,43 +333,6 @@ class Ticket:
             await self.post_check(action)
         else:
             await asyncio.gather(self.refresh_position(), self.refresh_working_orders())
-
-    @staticmethod
-    def _request_words(action: Action, order: OrderRequest | None, account: str,
-                       instrument: str) -> str:
-        if order is not None:
-            prefix = "Flatten & " if action is Action.FLAT_PLACE else ""
-            return f"{prefix}{order.describe()} on {account}"
-        if action is Action.KILL_SWITCH:
-            return "Flatten every position and cancel every order in ALL accounts"
-        if action is Action.FLATTEN_ACCOUNT:
-            return f"Flatten everything in {account}"
-        if action is Action.CANCEL_ALL:
-            return f"Cancel all orders in {account}"
-        return f"{action.value} {instrument} in {account}"
-
-    async def _call(self, action: Action, order: OrderRequest | None, account: str,
-                    instrument: str) -> tuple[str, str | None]:
-        client = self.client
-        if order is not None:
-            send = client.flat_place if action is Action.FLAT_PLACE else client.place
-            ack: OrderAck = await send(order)
-            return ("Accepted" if not ack.warning else f"Accepted ({ack.warning})"), ack.order_id
-        if action is Action.REVERSE:
-            ack = await client.reverse(account, instrument)
-            return "Reversed", ack.order_id
-        if action is Action.CANCEL_ALL:
-            result = await client.cancel_orders(account)
-            return f"Cancelled {len(result.order_ids)} order(s)", None
-        if action is Action.CLOSE:
-            result = await client.close_position(account, instrument)
-        elif action is Action.FLATTEN_ACCOUNT:
-            result = await client.flatten_account(account)
-        else:
-            result = await client.flatten_everything()
-        closed = len(result.closed_positions)
-        text = f"Closed {closed} position(s)"
-        return (f"{text} ({result.warning})" if result.warning else text), None
 
     async def _send_failed(self, action: Action, request: str, error: CrossTradeError,
                            latency: float, account: str) -> None:
@@ -315,8 +360,8 @@ class Ticket:
             text = (f"Outcome unknown ({cause}); positions cannot be read either. Check NT8 "
                     "before sending again.")
         else:
-            text = (f"Outcome unknown ({cause}); now {self._position_words(position, working)}."
-                    " Check NT8 before sending again.")
+            now = position_line(position, self.instrument, working)
+            text = f"Outcome unknown ({cause}); now {now}. Check NT8 before sending again."
         self._emit(LogEntry(StatusLevel.UNKNOWN, f"Reconcile {request}", text))
         self._status(StatusLevel.UNKNOWN, text)
 
@@ -328,7 +373,7 @@ class Ticket:
             line = f"After {action.value}: position unknown, check NT8"
             level = StatusLevel.WARNING
         else:
-            line = self._position_words(position, working)
+            line = position_line(position, self.instrument, working)
             expected_flat = action in (Action.CLOSE, Action.FLATTEN_ACCOUNT, Action.KILL_SWITCH)
             level = StatusLevel.OK
             if expected_flat and not position.is_flat:
@@ -343,23 +388,4 @@ class Ticket:
     async def blast_radius(self, *, all_accounts: bool) -> list[str]:
         """What a flatten would close and cancel, read just before asking the trader."""
         accounts = [a.name for a in self.accounts] if all_accounts else [self.account]
-        try:
-            positions = await self.client.positions()
-        except CrossTradeError as error:
-            return [f"Open positions could not be read: {error.trader_message}"]
-        lines = []
-        for account in accounts:
-            held = [p for p in positions if p.account.lower() == account.lower() and not p.is_flat]
-            try:
-                working: int | None = sum(
-                    1 for order in await self.client.orders(account) if order.is_working)
-            except CrossTradeError:
-                working = None
-            orders = "working orders unknown" if working is None else f"{working} working orders"
-            lines.append(f"{account}: {len(held)} position(s), {orders}")
-            lines += [f"    {describe_position(p, p.instrument)}" for p in held]
-        return lines
-
-    def _position_words(self, position: Position, working: int | None) -> str:
-        orders = "working orders unknown" if working is None else f"{working} working orders"
-        return f"{describe_position(position, self.instrument)}, {orders}"
+        return await read_blast_radius(self.client, accounts)

@@ -74,27 +74,31 @@ def test_random_text_in_every_field_sends_a_valid_body_or_nothing_with_a_message
     sim = sim_server.sim
     sim.clear_requests()
     window.ticket.recent_orders = RecentOrders()  # each example is a fresh intent
-    window.account_picker.clear()
-    window.account_picker.addItem(account, account)
-    window.order_type_picker.setCurrentIndex(window.order_type_picker.findData(order_type))
-    window.instrument_picker.setEditText(instrument)
-    window.instrument_editor.editingFinished.emit()
-    type_into(qtbot, window.quantity_field, quantity)
-    type_into(qtbot, window.limit_price_field, limit)
-    type_into(qtbot, window.stop_price_field, stop)
-    type_into(qtbot, window.oco_id_field, oco)
-    type_into(qtbot, window.atm_strategy_field, atm)
-    form = (window.quantity_field.value(), window.oco_id_field.text(),
-            window.atm_strategy_field.text(), window.instrument_picker.currentText())
+    window.entry.view.account_picker.clear()
+    window.entry.view.account_picker.addItem(account, account)
+    window.entry.view.order_type_picker.setCurrentIndex(window.entry.view.order_type_picker.findData(order_type))
+    window.entry.view.instrument_picker.setEditText(instrument)
+    window.entry.view.instrument_editor.editingFinished.emit()
+    type_into(qtbot, window.entry.view.quantity_field, quantity)
+    type_into(qtbot, window.entry.view.limit_price_field, limit)
+    type_into(qtbot, window.entry.view.stop_price_field, stop)
+    type_into(qtbot, window.entry.view.oco_id_field, oco)
+    type_into(qtbot, window.entry.view.atm_strategy_field, atm)
+    form = (
+        window.entry.view.quantity_field.value(),
+        window.entry.view.oco_id_field.text(),
+        window.entry.view.atm_strategy_field.text(),
+        window.entry.view.instrument_picker.currentText(),
+    )
 
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=5_000)
 
     posts = sim.order_posts()
-    status = window.status_line.text()
+    status = window.position.view.status_line.text()
     event("sent" if posts else "refused in the window")
     if not posts:
-        assert window.status_line.property("level") in ("error", "warning"), status
+        assert window.position.view.status_line.property("level") in ("error", "warning"), status
         assert status.startswith("Not sent:") and len(status) > len("Not sent: ")
     else:
         assert len(posts) == 1
@@ -103,10 +107,12 @@ def test_random_text_in_every_field_sends_a_valid_body_or_nothing_with_a_message
         assert body["orderType"] == order_type.value and body["action"] in ("BUY", "SELL")
         assert isinstance(body["quantity"], int) and body["quantity"] == form[0] >= 1
         assert ("limitPrice" in body) == (order_type in (OrderType.LIMIT, OrderType.STOPLIMIT))
-        assert ("stopPrice" in body) == (
-            order_type in (OrderType.STOPMARKET, OrderType.STOPLIMIT))
-        tick = Decimal(repr(window.ticket.quote.tick_size)) if (
-            window.ticket.quote and window.ticket.quote.tick_size) else None
+        assert ("stopPrice" in body) == (order_type in (OrderType.STOPMARKET, OrderType.STOPLIMIT))
+        tick = (
+            Decimal(repr(window.ticket.quote.tick_size))
+            if (window.ticket.quote and window.ticket.quote.tick_size)
+            else None
+        )
         for key in ("limitPrice", "stopPrice"):
             if key in body:
                 assert body[key] > 0
@@ -115,13 +121,21 @@ def test_random_text_in_every_field_sends_a_valid_body_or_nothing_with_a_message
         assert body.get("ocoId", "") == oco.strip() and body.get("strategy", "") == atm.strip()
         assert posts[0].path.startswith("/v1/api/accounts/")
     # Whatever happened, the form is as typed.
-    assert form == (window.quantity_field.value(), window.oco_id_field.text(),
-                    window.atm_strategy_field.text(), window.instrument_picker.currentText())
+    assert form == (
+        window.entry.view.quantity_field.value(),
+        window.entry.view.oco_id_field.text(),
+        window.entry.view.atm_strategy_field.text(),
+        window.entry.view.instrument_picker.currentText(),
+    )
 
 
 def test_closing_with_a_request_in_flight_neither_hangs_nor_loses_its_log_line(
-    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path,
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    qtbot: Any,
+    qloop: Any,
+    sim_server: Any,
+    settings_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     import logging
 
@@ -139,7 +153,7 @@ def test_closing_with_a_request_in_flight_neither_hangs_nor_loses_its_log_line(
         return await place(order)
 
     monkeypatch.setattr(window.ticket.client, "place", slow_place)
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.ticket.busy, timeout=5_000)
     window.close()  # what app.run does next: wait for the ticket, then close the client
     finishing = asyncio.ensure_future(asyncio.wait_for(window.ticket.wait_idle(), 10))
@@ -151,4 +165,4 @@ def test_closing_with_a_request_in_flight_neither_hangs_nor_loses_its_log_line(
     for handler in logging.getLogger().handlers:
         handler.flush()
     assert "/orders/place -> 200" in log_file.read_text()
-    assert "Accepted" in window.activity_log.toPlainText()
+    assert "Accepted" in window.activity.view.activity_log.toPlainText()

@@ -195,34 +195,55 @@ def fill_form(window: TicketWindow) -> None:
     """A resting buy limit with every field set, prices on the tick grid."""
     quote = window.ticket.quote
     assert quote is not None and quote.bid is not None
-    window.choose_side(Side.BUY)
-    window.order_type_picker.setCurrentIndex(window.order_type_picker.findData("LIMIT"))
-    window.time_in_force_picker.setCurrentIndex(window.time_in_force_picker.findData("GTC"))
-    window.quantity_field.setValue(3)
-    window.limit_price_field.setValue(quote.bid - 20 * 0.25)
-    window.stop_price_field.setValue(quote.bid + 20 * 0.25)  # hidden for a limit; kept anyway
-    window.oco_id_field.setText("grp-7")
-    window.atm_strategy_field.setText("ATM 2 ticks")
+    window.entry.choose_side(Side.BUY)
+    window.entry.view.order_type_picker.setCurrentIndex(window.entry.view.order_type_picker.findData("LIMIT"))
+    window.entry.view.time_in_force_picker.setCurrentIndex(window.entry.view.time_in_force_picker.findData("GTC"))
+    window.entry.view.quantity_field.setValue(3)
+    window.entry.view.limit_price_field.setValue(quote.bid - 20 * 0.25)
+    # hidden for a limit; kept anyway
+    window.entry.view.stop_price_field.setValue(quote.bid + 20 * 0.25)
+    window.entry.view.oco_id_field.setText("grp-7")
+    window.entry.view.atm_strategy_field.setText("ATM 2 ticks")
 
 
 def form_values(window: TicketWindow) -> dict[str, Any]:
-    return {"account": window.current_account(),
-            "instrument": window.instrument_picker.currentText(),
-            "side": window.side, "quantity": window.quantity_field.value(),
-            "order type": window.order_type_picker.currentData(),
-            "time in force": window.time_in_force_picker.currentData(),
-            "limit": window.limit_price_field.value(), "stop": window.stop_price_field.value(),
-            "oco": window.oco_id_field.text(), "atm": window.atm_strategy_field.text()}
+    return {
+        "account": window.entry.form.current_account(),
+        "instrument": window.entry.view.instrument_picker.currentText(),
+        "side": window.entry.form.side,
+        "quantity": window.entry.view.quantity_field.value(),
+        "order type": window.entry.view.order_type_picker.currentData(),
+        "time in force": window.entry.view.time_in_force_picker.currentData(),
+        "limit": window.entry.view.limit_price_field.value(),
+        "stop": window.entry.view.stop_price_field.value(),
+        "oco": window.entry.view.oco_id_field.text(),
+        "atm": window.entry.view.atm_strategy_field.text(),
+    }
 
 
 def open_dialog() -> ConfirmDialog | None:
-    return next((w for w in QApplication.topLevelWidgets()
-                 if isinstance(w, ConfirmDialog) and w.isVisible()), None)
+    return next(
+        (
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, ConfirmDialog) and w.isVisible()
+        ),
+        None,
+    )
 
 
 def wait_idle(qtbot: Any, window: TicketWindow, timeout: int = 10_000) -> None:
-    qtbot.waitUntil(lambda: not (window.ticket.busy or window.ticket._tasks or window._tasks
-                                 or window._confirming), timeout=timeout)
+    qtbot.waitUntil(
+        lambda: (
+            not (
+                window.ticket.busy
+                or window.ticket._tasks
+                or window._tasks
+                or window.ticket.pending_review
+            )
+        ),
+        timeout=timeout,
+    )
 
 
 def click_send(qtbot: Any, window: TicketWindow, button: QPushButton) -> str:
@@ -231,7 +252,7 @@ def click_send(qtbot: Any, window: TicketWindow, button: QPushButton) -> str:
     return the dialog's question ("" when none was asked)."""
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     question = ""
-    if window._confirming:
+    if window.ticket.pending_review:
         qtbot.waitUntil(lambda: open_dialog() is not None, timeout=10_000)
         dialog = open_dialog()
         assert dialog is not None
@@ -244,13 +265,14 @@ def click_send(qtbot: Any, window: TicketWindow, button: QPushButton) -> str:
 
 def run_action(qtbot: Any, window: TicketWindow, action: str) -> str:
     buttons: dict[str, Callable[[], QPushButton]] = {
-        "place": lambda: window.place_button,
-        "flat_place": lambda: window.flatten_place_button,
-        "close": lambda: window.close_position_button,
-        "cancel_all": lambda: window.cancel_all_button,
-        "flatten_everything": lambda: window.flatten_everything_button}
+        "place": lambda: window.entry.view.place_button,
+        "flat_place": lambda: window.entry.view.flatten_place_button,
+        "close": lambda: window.position.view.close_position_button,
+        "cancel_all": lambda: window.position.view.cancel_all_button,
+        "flatten_everything": lambda: window.position.view.flatten_everything_button,
+    }
     if action == "load":
-        qtbot.mouseClick(window.refresh_accounts_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.entry.view.refresh_accounts_button, Qt.MouseButton.LeftButton)
     elif action == "refresh":
         window._refresh_timer.timeout.emit()  # what the position timer does on each tick
     else:
@@ -268,8 +290,10 @@ def arm(faults: FaultServer, fault: Fault, action: Action) -> None:
         faults.inject(fault.kind, method="POST", path=action.post, times=1, **fault.options)
 
 
-RAW = re.compile(r"Traceback|httpx|httpcore|Exception|Error\(|TransportError|Timeout\b|"
-                 r"ConnectError|RemoteProtocol|JSONDecode|ShapeError")
+RAW = re.compile(
+    r"Traceback|httpx|httpcore|Exception|Error\(|TransportError|Timeout\b|"
+    r"ConnectError|RemoteProtocol|JSONDecode|ShapeError"
+)
 
 
 # --- the matrix ----------------------------------------------------------------------------
@@ -278,7 +302,11 @@ RAW = re.compile(r"Traceback|httpx|httpcore|Exception|Error\(|TransportError|Tim
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("fault_name", list(FAULTS))
 def test_fault_during_action_is_said_in_words_sent_once_reconciled_and_recovered(
-    qtbot: Any, window: TicketWindow, faults: FaultServer, sim: Simulator, fault_name: str,
+    qtbot: Any,
+    window: TicketWindow,
+    faults: FaultServer,
+    sim: Simulator,
+    fault_name: str,
     action: str,
 ) -> None:
     fault, spec = FAULTS[fault_name], ACTIONS[action]
@@ -288,7 +316,7 @@ def test_fault_during_action_is_said_in_words_sent_once_reconciled_and_recovered
     seed_position_and_order(sim)
     fill_form(window)
     form = form_values(window)
-    log_before = window.activity_log.toPlainText()
+    log_before = window.activity.view.activity_log.toPlainText()
     mark = len(faults.requests)
 
     arm(faults, fault, spec)
@@ -300,23 +328,30 @@ def test_fault_during_action_is_said_in_words_sent_once_reconciled_and_recovered
     assert meter.longest_gap < MAX_LOOP_GAP_S, f"event loop stalled {meter.longest_gap:.2f} s"
     # The window says what happened, in words: the status line, or for the quiet background
     # refresh the position line (a read never overwrites the status of the last order there).
-    said = window.position_label.text() if action == "refresh" else window.status_line.text()
+    said = (
+        window.position.view.position_label.text()
+        if action == "refresh"
+        else window.position.view.status_line.text()
+    )
     assert fault.words in said, said
     assert not RAW.search(said), said
     # Nothing is lost: the form as set, and a line in the activity log with the same words.
     assert form_values(window) == form
-    assert fault.words in window.activity_log.toPlainText().removeprefix(log_before)
+    assert fault.words in window.activity.view.activity_log.toPlainText().removeprefix(log_before)
     # One POST per click, never a second; a refused connection means none reached CrossTrade.
     posts = [i for i, r in enumerate(during) if r.method == "POST"]
     assert all(during[i].path.endswith(spec.post or "-") for i in posts), during
     assert len(posts) == (0 if spec.post is None or fault.kind == "refuse" else 1), during
-    level, status = window.status_line.property("level"), window.status_line.text()
+    level, status = (
+        window.position.view.status_line.property("level"),
+        window.position.view.status_line.text(),
+    )
     if outcome is Outcome.UNKNOWN:
         # Settled by reading position and working orders after the POST, never by resending.
         assert level == "unknown", status
         assert status.startswith("Outcome unknown (") and "; now " in status, status
-        assert "OUTCOME UNKNOWN" in window.activity_log.toPlainText()
-        rereads = [r.path for r in during[posts[0] + 1:] if r.method == "GET"]
+        assert "OUTCOME UNKNOWN" in window.activity.view.activity_log.toPlainText()
+        rereads = [r.path for r in during[posts[0] + 1 :] if r.method == "GET"]
         assert any(p.endswith("/position") for p in rereads), rereads
         assert any(p.endswith("/orders") for p in rereads), rereads
     elif outcome is not Outcome.READ_FAILED:
@@ -333,21 +368,30 @@ def test_fault_during_action_is_said_in_words_sent_once_reconciled_and_recovered
     if action in ("place", "flat_place"):  # the order went out moments ago, whatever became of it
         assert "breaks same order twice" in question, question
     assert form_values(window) == form
-    assert "unreachable" not in window.connection_indicator.text()
+    assert "unreachable" not in window.header.view.connection_indicator.text()
     if action == "refresh":
-        assert window.position_label.text().startswith("LONG 2 MES 12-26 @")
-        assert fault.words not in window.position_label.text()
+        assert window.position.view.position_label.text().startswith("LONG 2 MES 12-26 @")
+        assert fault.words not in window.position.view.position_label.text()
         return
-    assert window.status_line.property("level") == "ok", window.status_line.text()
-    assert window.status_line.text().startswith(RECOVERED[action]), window.status_line.text()
+    assert window.position.view.status_line.property("level") == "ok", (
+        window.position.view.status_line.text()
+    )
+    assert window.position.view.status_line.text().startswith(RECOVERED[action]), (
+        window.position.view.status_line.text()
+    )
     if spec.post is not None:
         [post] = [r for r in after if r.method == "POST"]
         assert post.path.endswith(spec.post) and post.fault is None
 
 
-RECOVERED = {"load": "Ready: 3 account(s) loaded", "place": "Now LONG 2 MES 12-26",
-             "flat_place": "Now FLAT MES 12-26, 1 working orders", "close": "Now FLAT",
-             "cancel_all": "Cancelled 1 order(s)", "flatten_everything": "Now FLAT"}
+RECOVERED = {
+    "load": "Ready: 3 account(s) loaded",
+    "place": "Now LONG 2 MES 12-26",
+    "flat_place": "Now FLAT MES 12-26, 1 working orders",
+    "close": "Now FLAT",
+    "cancel_all": "Cancelled 1 order(s)",
+    "flatten_everything": "Now FLAT",
+}
 
 
 def test_reliability_doc_shows_this_matrix() -> None:

@@ -83,7 +83,9 @@ def test_idle_window_on_rest_fallback_still_reads_at_most_a_third_of_the_budget(
     fast_window.attach_feed(Feed(fast_window.ticket, stream))
     stream.start()
     try:
-        qtbot.waitUntil(lambda: "REST" in fast_window.stream_indicator.text(), timeout=5_000)
+        qtbot.waitUntil(
+            lambda: "REST" in fast_window.header.view.stream_indicator.text(), timeout=5_000
+        )
         per_minute = requests_in_a_simulated_minute(qtbot, fast_window, sim_server.sim)
     finally:
         closing = asyncio.ensure_future(stream.aclose())
@@ -101,8 +103,7 @@ AGAIN = re.compile(r"sending is possible again in (\d+) s")
 
 
 @pytest.fixture
-def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
-           ) -> Iterator[TicketWindow]:
+def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path) -> Iterator[TicketWindow]:
     sim_server.sim.rate_limit_enabled = False
     win = open_window(qtbot, sim_server.url, settings_path)
     set_instrument(qtbot, win, INSTRUMENT)
@@ -118,16 +119,18 @@ def test_send_refused_by_the_rate_limit_says_when_and_sending_then_works(
     sim.rate_limit_enabled = True
     while sim.admit() is None:  # someone else spent the shared bucket
         pass
-    click_send(qtbot, window, window.place_button)
+    click_send(qtbot, window, window.entry.view.place_button)
 
-    status = window.status_line.text()
+    status = window.position.view.status_line.text()
     found = AGAIN.search(status)
-    assert found is not None and window.status_line.property("level") == "error", status
+    assert found is not None and window.position.view.status_line.property("level") == "error", (
+        status
+    )
     assert [r.status for r in sim.order_posts()] == [429]
     qtbot.wait(int(found.group(1)) * 1000 + 100)  # as told
-    click_send(qtbot, window, window.place_button)  # asks first: the same order again
+    click_send(qtbot, window, window.entry.view.place_button)  # asks first: the same order again
     assert [r.status for r in sim.order_posts()] == [429, 200]
-    assert window.status_line.text().startswith("Now LONG 1 MES 12-26")
+    assert window.position.view.status_line.text().startswith("Now LONG 1 MES 12-26")
 
 
 def test_send_refused_with_retry_after_tells_exactly_those_seconds(
@@ -139,10 +142,16 @@ def test_send_refused_with_retry_after_tells_exactly_those_seconds(
         try:
             set_instrument(qtbot, win, INSTRUMENT)
             wait_idle(qtbot, win)
-            faults.inject("status", status=429, method="POST", times=1,
-                          headers={"Retry-After": "42"}, body={"error": "Rate limit exceeded"})
-            click_send(qtbot, win, win.place_button)
-            assert "sending is possible again in 42 s" in win.status_line.text()
+            faults.inject(
+                "status",
+                status=429,
+                method="POST",
+                times=1,
+                headers={"Retry-After": "42"},
+                body={"error": "Rate limit exceeded"},
+            )
+            click_send(qtbot, win, win.entry.view.place_button)
+            assert "sending is possible again in 42 s" in win.position.view.status_line.text()
             assert faults.count("POST") == 1
         finally:
             close_window(qtbot, win)
@@ -153,13 +162,20 @@ def test_read_waits_out_a_short_retry_after_then_succeeds(
 ) -> None:
     sim_server.sim.rate_limit_enabled = False
     with FaultServer(upstream=sim_server.url) as faults:
-        win = open_window(qtbot, faults.url, settings_path, timeouts=Timeouts(0.5, 0.6),
-                          backoff=0.01)
+        win = open_window(
+            qtbot, faults.url, settings_path, timeouts=Timeouts(0.5, 0.6), backoff=0.01
+        )
         try:
             set_instrument(qtbot, win, INSTRUMENT)
             wait_idle(qtbot, win)
-            faults.inject("status", status=429, method="GET", path="/position", times=1,
-                          headers={"Retry-After": "1"})
+            faults.inject(
+                "status",
+                status=429,
+                method="GET",
+                path="/position",
+                times=1,
+                headers={"Retry-After": "1"},
+            )
             started = time.monotonic()
             with LoopMeter() as meter:
                 win._refresh_timer.timeout.emit()
@@ -168,8 +184,14 @@ def test_read_waits_out_a_short_retry_after_then_succeeds(
             assert waited >= 0.95
             assert meter.longest_gap < 0.5  # waiting is not blocking
             assert [r.fault for r in faults.requests if r.path.endswith("/position")][-2:] == [
-                "status", None]
-            assert win.position_label.text().startswith("FLAT MES 12-26")
-            assert "rate limit" not in win.position_label.text() + win.status_line.text()
+                "status",
+                None,
+            ]
+            assert win.position.view.position_label.text().startswith("FLAT MES 12-26")
+            assert (
+                "rate limit"
+                not in win.position.view.position_label.text()
+                + win.position.view.status_line.text()
+            )
         finally:
             close_window(qtbot, win)

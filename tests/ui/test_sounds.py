@@ -46,16 +46,16 @@ def test_accepted_rejected_and_disconnected_play_their_sounds(
     sim_server.sim.rate_limit_enabled = False
     window = open_window(qtbot, sim_server.url, settings_path)
     try:
-        assert window.sounds_action.isChecked()
+        assert window.view.sounds_action.isChecked()
         set_instrument(qtbot, window, "MES 12-26")
-        qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "filled.wav" in lines(played), timeout=5_000)
         sim_server.sim.nt_connected = False
-        window.quantity_field.setValue(2)
-        qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+        window.entry.view.quantity_field.setValue(2)
+        qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: {"rejected.wav", "disconnected.wav"} <= set(lines(played)),
                         timeout=5_000)
-        window.sounds_action.setChecked(False)
+        window.view.sounds_action.setChecked(False)
         assert Settings(settings_path).sounds is False
     finally:
         close_window(qtbot, window)

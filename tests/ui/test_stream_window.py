@@ -37,7 +37,7 @@ def streaming(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
     window = open_window(qtbot, sim_server.url, settings_path)
     set_instrument(qtbot, window, "MES 12-26")
     stream = attach_stream(qtbot, window, sim_server.url)
-    qtbot.waitUntil(lambda: window.stream_indicator.text() == "◉ Live", timeout=5_000)
+    qtbot.waitUntil(lambda: window.header.view.stream_indicator.text() == "◉ Live", timeout=5_000)
     yield window, stream
     close_window(qtbot, window)
     close_stream(qtbot, stream)
@@ -53,9 +53,9 @@ def test_quotes_tick_into_the_window_over_the_stream(
     window, _stream = streaming
     reads = quote_reads(sim_server.sim)
     sim_server.sim.set_price("MES", 6900.0)
-    qtbot.waitUntil(lambda: window.bid_button.text() == "Bid 6900", timeout=5_000)
-    assert window.ask_button.text() == "Ask 6900.25"
-    assert "Last 6900" in window.quote_label.text()
+    qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6900", timeout=5_000)
+    assert window.entry.view.ask_button.text() == "Ask 6900.25"
+    assert "Last 6900" in window.entry.view.quote_label.text()
     assert quote_reads(sim_server.sim) == reads  # the stream, not a REST read, brought it
     assert sim_server.sim.stream_subscriptions() == {"MES 12-26": 1}
 
@@ -65,11 +65,13 @@ def test_pnl_follows_the_market_after_a_fill(
 ) -> None:
     window, _stream = streaming
     sim_server.sim.set_price("MES", 6850.0)
-    window.quantity_field.setValue(2)
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "LONG 2" in window.position_label.text(), timeout=5_000)
+    window.entry.view.quantity_field.setValue(2)
+    qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "LONG 2" in window.position.view.position_label.text(), timeout=5_000)
     sim_server.sim.set_price("MES", 6860.0)  # +9.75 points x 2 x $5 from the 6850.25 fill
-    qtbot.waitUntil(lambda: "P&L +97.50" in window.position_label.text(), timeout=5_000)
+    qtbot.waitUntil(
+        lambda: "P&L +97.50" in window.position.view.position_label.text(), timeout=5_000
+    )
 
 
 def test_a_dropped_stream_reconnects_and_resubscribes(
@@ -78,28 +80,43 @@ def test_a_dropped_stream_reconnects_and_resubscribes(
     window, stream = streaming
     connections = stream.connections
     assert sim_server.sim.stream_drop() >= 1
-    qtbot.waitUntil(lambda: stream.connections > connections
-                    and window.stream_indicator.text() == "◉ Live", timeout=10_000)
-    qtbot.waitUntil(lambda: sim_server.sim.stream_subscriptions() == {"MES 12-26": 1},
-                    timeout=5_000)
+    qtbot.waitUntil(
+        lambda: (
+            stream.connections > connections
+            and window.header.view.stream_indicator.text() == "◉ Live"
+        ),
+        timeout=10_000,
+    )
+    qtbot.waitUntil(
+        lambda: sim_server.sim.stream_subscriptions() == {"MES 12-26": 1}, timeout=5_000
+    )
     sim_server.sim.set_price("MES", 6700.0)
-    qtbot.waitUntil(lambda: window.bid_button.text() == "Bid 6700", timeout=5_000)
+    qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6700", timeout=5_000)
 
 
 def test_switching_instruments_fast_leaves_one_subscription(
     qtbot: Any, streaming: tuple[TicketWindow, StreamClient], sim_server: Any
 ) -> None:
     window, _stream = streaming
-    for name in ("ES 12-26", "NQ 12-26", "MNQ 12-26", "CL 12-26", "GC 12-26", "MES 12-26",
-                 "ZB 12-26"):
-        window.instrument_picker.setEditText(name)
-        window.instrument_editor.editingFinished.emit()
-    qtbot.waitUntil(lambda: sim_server.sim.stream_subscriptions() == {"ZB 12-26": 1},
-                    timeout=5_000)
+    for name in (
+        "ES 12-26",
+        "NQ 12-26",
+        "MNQ 12-26",
+        "CL 12-26",
+        "GC 12-26",
+        "MES 12-26",
+        "ZB 12-26",
+    ):
+        window.entry.view.instrument_picker.setEditText(name)
+        window.entry.view.instrument_editor.editingFinished.emit()
+    qtbot.waitUntil(lambda: sim_server.sim.stream_subscriptions() == {"ZB 12-26": 1}, timeout=5_000)
 
 
 def test_without_a_stream_the_window_says_so_and_reads_over_rest(
-    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path,
+    qtbot: Any,
+    qloop: Any,
+    sim_server: Any,
+    settings_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(window_module, "POSITION_REFRESH_MS", 100)
@@ -108,10 +125,10 @@ def test_without_a_stream_the_window_says_so_and_reads_over_rest(
     set_instrument(qtbot, window, "MES 12-26")
     stream = attach_stream(qtbot, window, "http://127.0.0.1:9")  # nothing listens there
     try:
-        qtbot.waitUntil(lambda: "REST" in window.stream_indicator.text(), timeout=5_000)
+        qtbot.waitUntil(lambda: "REST" in window.header.view.stream_indicator.text(), timeout=5_000)
         before = quote_reads(sim_server.sim)
         sim_server.sim.set_price("MES", 6777.0)
-        qtbot.waitUntil(lambda: window.bid_button.text() == "Bid 6777", timeout=5_000)
+        qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6777", timeout=5_000)
         assert quote_reads(sim_server.sim) > before
     finally:
         close_window(qtbot, window)
@@ -119,7 +136,10 @@ def test_without_a_stream_the_window_says_so_and_reads_over_rest(
 
 
 def test_rest_fallback_and_back_when_the_stream_comes_up(
-    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path,
+    qtbot: Any,
+    qloop: Any,
+    sim_server: Any,
+    settings_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import socket
@@ -136,19 +156,21 @@ def test_rest_fallback_and_back_when_the_stream_comes_up(
     stream = attach_stream(qtbot, window, f"http://127.0.0.1:{port}")
     served = None
     try:
-        qtbot.waitUntil(lambda: "REST" in window.stream_indicator.text(), timeout=5_000)
+        qtbot.waitUntil(lambda: "REST" in window.header.view.stream_indicator.text(), timeout=5_000)
         before = quote_reads(sim_server.sim)
         qtbot.waitUntil(lambda: quote_reads(sim_server.sim) > before + 1, timeout=5_000)
         # The stream's server comes up (the same simulator): the window goes live by itself
         # and stops polling quotes over REST.
         served = serve_in_thread(create_app(sim_server.sim), port=port)
-        qtbot.waitUntil(lambda: window.stream_indicator.text() == "◉ Live", timeout=10_000)
+        qtbot.waitUntil(
+            lambda: window.header.view.stream_indicator.text() == "◉ Live", timeout=10_000
+        )
         qtbot.wait(300)
         settled = quote_reads(sim_server.sim)
         qtbot.wait(600)  # six refresh periods
         assert quote_reads(sim_server.sim) == settled
         sim_server.sim.set_price("MES", 6801.0)
-        qtbot.waitUntil(lambda: window.bid_button.text() == "Bid 6801", timeout=5_000)
+        qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6801", timeout=5_000)
     finally:
         close_window(qtbot, window)
         close_stream(qtbot, stream)

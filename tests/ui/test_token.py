@@ -114,20 +114,21 @@ def test_saved_token_survives_a_restart_and_authorises_over_loopback(
     with qtbot.waitSignal(window.first_load_done, timeout=15_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert keyring.get_password(service, credentials.USERNAME) == token
-    assert window.account_picker.count() == 3
+    assert window.entry.view.account_picker.count() == 3
     stop_app(qtbot, window)
 
     # Restart: the token comes from the keyring, no dialog, accounts load with it.
     sim_server.sim.clear_requests()
     window, session = start_app(qtbot, sim_server.url, settings_path,
                                 credentials.KeyringTokenStore(service=service))
-    qtbot.waitUntil(lambda: window.account_picker.count() == 3, timeout=15_000)
+    qtbot.waitUntil(lambda: window.entry.view.account_picker.count() == 3, timeout=15_000)
     assert session.dialog is None
     account_reads = [r for r in sim_server.sim.requests if r.path == "/v1/api/accounts"]
     assert account_reads and all(r.headers["authorization"] == f"Bearer {token}"
                                  for r in account_reads)
     assert all(token not in r.path + r.query for r in sim_server.sim.requests)
-    activity = window.activity_log.toPlainText() + window.status_line.text()
+    activity = (window.activity.view.activity_log.toPlainText()
+                + window.position.view.status_line.text())
     stop_app(qtbot, window)
 
     # Nothing the app wrote holds the token: settings, logs, activity log.
@@ -149,9 +150,10 @@ def test_forget_removes_the_token_from_the_keyring(
 ) -> None:
     need_real_keyring()
     keyring.set_password(service, credentials.USERNAME, "tok-to-forget")
-    window, session = start_app(qtbot, sim_server.url, settings_path,
-                                credentials.KeyringTokenStore(service=service))
-    window.token_action.trigger()
+    window, session = start_app(
+        qtbot, sim_server.url, settings_path, credentials.KeyringTokenStore(service=service)
+    )
+    window.view.token_action.trigger()
     dialog = session.dialog
     assert dialog is not None
     qtbot.mouseClick(dialog.forget_button, Qt.MouseButton.LeftButton)
@@ -172,19 +174,21 @@ def fail_backend() -> Iterator[None]:
 def test_without_a_keyring_the_token_is_kept_for_this_session_only_and_says_so(
     qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
 ) -> None:
-    window, session = start_app(qtbot, sim_server.url, settings_path,
-                                credentials.KeyringTokenStore())
+    window, session = start_app(
+        qtbot, sim_server.url, settings_path, credentials.KeyringTokenStore()
+    )
     dialog = session.dialog
     assert dialog is not None
     assert "gnome-keyring" in dialog.reason_label.text() or "keyring" in (
-        dialog.reason_label.text().lower())
+        dialog.reason_label.text().lower()
+    )
     assert "this session only" in dialog.reason_label.text()
     assert dialog.save_button.text() == "Use for this session"
     type_token(qtbot, dialog, "session-token-123")
     with qtbot.waitSignal(window.first_load_done, timeout=15_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert window.account_picker.count() == 3
-    assert "this session only" in window.status_line.text()
+    assert window.entry.view.account_picker.count() == 3
+    assert "this session only" in window.position.view.status_line.text()
     stop_app(qtbot, window)
 
 
@@ -196,10 +200,10 @@ def test_a_401_later_reopens_the_dialog_with_the_reason(
     qtbot.waitUntil(task.done, timeout=5_000)
     sim_server.sim.token = "good-token"
     window, session = start_app(qtbot, sim_server.url, settings_path, store)
-    qtbot.waitUntil(lambda: window.account_picker.count() == 3, timeout=15_000)
+    qtbot.waitUntil(lambda: window.entry.view.account_picker.count() == 3, timeout=15_000)
     assert session.dialog is None
     sim_server.sim.token = "rotated-by-support"
-    qtbot.mouseClick(window.refresh_accounts_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.entry.view.refresh_accounts_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: session.dialog is not None, timeout=5_000)
     assert session.dialog is not None
     assert "refused the API token" in session.dialog.reason_label.text()

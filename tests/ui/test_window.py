@@ -47,16 +47,16 @@ def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
 
 
 def set_instrument(qtbot: Any, window: TicketWindow, text: str) -> None:
-    window.instrument_picker.setEditText(text)
-    window.instrument_editor.editingFinished.emit()
+    window.entry.view.instrument_picker.setEditText(text)
+    window.entry.view.instrument_editor.editingFinished.emit()
     qtbot.waitUntil(lambda: window.ticket.quote is not None
                     and window.ticket.quote.instrument.startswith(text.split()[0]),
                     timeout=5_000)
 
 
 def choose(window: TicketWindow, order_type: str, tif: str = "DAY") -> None:
-    window.order_type_picker.setCurrentIndex(window.order_type_picker.findData(order_type))
-    window.time_in_force_picker.setCurrentIndex(window.time_in_force_picker.findData(tif))
+    window.entry.view.order_type_picker.setCurrentIndex(window.entry.view.order_type_picker.findData(order_type))
+    window.entry.view.time_in_force_picker.setCurrentIndex(window.entry.view.time_in_force_picker.findData(tif))
 
 
 def click_and_wait_idle(qtbot: Any, window: TicketWindow, button: QPushButton) -> None:
@@ -66,12 +66,15 @@ def click_and_wait_idle(qtbot: Any, window: TicketWindow, button: QPushButton) -
 
 
 def test_first_load_fills_accounts_quote_and_position(window: TicketWindow) -> None:
-    names = [window.account_picker.itemData(i) for i in range(window.account_picker.count())]
+    names = [
+        window.entry.view.account_picker.itemData(i)
+        for i in range(window.entry.view.account_picker.count())
+    ]
     assert {"Sim101", "Sim102", "Apex-12"} <= set(names)
-    assert window.current_account() == "Sim101"
-    assert "tick 0.25" in window.quote_label.text()
-    assert window.position_label.text().startswith("FLAT")
-    assert window.status_line.property("level") == "ok"
+    assert window.entry.form.current_account() == "Sim101"
+    assert "tick 0.25" in window.entry.view.quote_label.text()
+    assert window.position.view.position_label.text().startswith("FLAT")
+    assert window.position.view.status_line.property("level") == "ok"
 
 
 @pytest.mark.parametrize(
@@ -84,39 +87,51 @@ def test_first_load_fills_accounts_quote_and_position(window: TicketWindow) -> N
     ],
 )
 def test_each_order_type_sends_exactly_the_documented_body(
-    qtbot: Any, window: TicketWindow, sim_server: Any, order_type: str, limit: float | None,
-    stop: float | None, expected_prices: dict[str, float],
+    qtbot: Any,
+    window: TicketWindow,
+    sim_server: Any,
+    order_type: str,
+    limit: float | None,
+    stop: float | None,
+    expected_prices: dict[str, float],
 ) -> None:
     set_instrument(qtbot, window, "MES 12-26")
     choose(window, order_type, "GTC")
-    window.quantity_field.setValue(2)
+    window.entry.view.quantity_field.setValue(2)
     # Prices typed for every field: the ones the type does not take must not be sent.
-    window.limit_price_field.setValue(limit or 6000.0)
-    window.stop_price_field.setValue(stop or 7000.0)
-    window.atm_strategy_field.setText("")
-    window.oco_id_field.setText("grp-7")
-    assert window.limit_price_field.isVisible() == (limit is not None)
-    assert window.stop_price_field.isVisible() == (stop is not None)
-    click_and_wait_idle(qtbot, window, window.place_button)
+    window.entry.view.limit_price_field.setValue(limit or 6000.0)
+    window.entry.view.stop_price_field.setValue(stop or 7000.0)
+    window.entry.view.atm_strategy_field.setText("")
+    window.entry.view.oco_id_field.setText("grp-7")
+    assert window.entry.view.limit_price_field.isVisible() == (limit is not None)
+    assert window.entry.view.stop_price_field.isVisible() == (stop is not None)
+    click_and_wait_idle(qtbot, window, window.entry.view.place_button)
     posts = sim_server.sim.order_posts("place")
     assert len(posts) == 1
     assert posts[0].path == "/v1/api/accounts/Sim101/orders/place"
-    assert posts[0].json == {"instrument": "MES 12-26", "action": "BUY", "quantity": 2,
-                             "orderType": order_type, "timeInForce": "GTC", "ocoId": "grp-7",
-                             **expected_prices}
+    assert posts[0].json == {
+        "instrument": "MES 12-26",
+        "action": "BUY",
+        "quantity": 2,
+        "orderType": order_type,
+        "timeInForce": "GTC",
+        "ocoId": "grp-7",
+        **expected_prices,
+    }
     assert posts[0].headers["authorization"] == f"Bearer {TOKEN}"
 
 
 def test_send_button_reads_the_whole_order(qtbot: Any, window: TicketWindow) -> None:
     set_instrument(qtbot, window, "MES 12-26")
     choose(window, "LIMIT")
-    qtbot.mouseClick(window.sell_button, Qt.MouseButton.LeftButton)
-    window.quantity_field.setValue(2)
-    window.limit_price_field.setValue(5012.25)
-    assert window.flatten_place_button.text().replace("&&", "&") == (
-        "SIM Sim101\nFlatten & SELL 2 MES 12-26 LMT 5012.25")
-    assert window.place_button.text() == "SIM Sim101\nPlace SELL 2 MES 12-26 LMT 5012.25"
-    assert window.ticket_root.property("side") == "sell"
+    qtbot.mouseClick(window.entry.view.sell_button, Qt.MouseButton.LeftButton)
+    window.entry.view.quantity_field.setValue(2)
+    window.entry.view.limit_price_field.setValue(5012.25)
+    assert window.entry.view.flatten_place_button.text().replace("&&", "&") == (
+        "SIM Sim101\nFlatten & SELL 2 MES 12-26 LMT 5012.25"
+    )
+    assert window.entry.view.place_button.text() == "SIM Sim101\nPlace SELL 2 MES 12-26 LMT 5012.25"
+    assert window.view.ticket_root.property("side") == "sell"
 
 
 def test_burst_of_twenty_clicks_sends_one_flat_place(
@@ -124,13 +139,13 @@ def test_burst_of_twenty_clicks_sends_one_flat_place(
 ) -> None:
     set_instrument(qtbot, window, "MES 12-26")
     for _ in range(20):
-        qtbot.mouseClick(window.flatten_place_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.entry.view.flatten_place_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=5_000)
     assert len(sim_server.sim.order_posts("flatplace")) == 1
     assert sim_server.sim.order_posts("place") == []
     # A later click is its own order again (a different one: the same order twice asks first).
-    window.quantity_field.setValue(2)
-    click_and_wait_idle(qtbot, window, window.flatten_place_button)
+    window.entry.view.quantity_field.setValue(2)
+    click_and_wait_idle(qtbot, window, window.entry.view.flatten_place_button)
     assert len(sim_server.sim.order_posts("flatplace")) == 2
 
 
@@ -147,17 +162,17 @@ def test_flatten_and_place_replaces_the_position(
     qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
     set_instrument(qtbot, window, "MES 12-26")
-    window.quantity_field.setValue(3)
-    click_and_wait_idle(qtbot, window, window.place_button)
+    window.entry.view.quantity_field.setValue(3)
+    click_and_wait_idle(qtbot, window, window.entry.view.place_button)
     assert sim_server.sim.position("Sim101", "MES 12-26")["quantity"] == 3
-    qtbot.mouseClick(window.sell_button, Qt.MouseButton.LeftButton)
-    window.quantity_field.setValue(1)
-    click_and_wait_idle(qtbot, window, window.flatten_place_button)
+    qtbot.mouseClick(window.entry.view.sell_button, Qt.MouseButton.LeftButton)
+    window.entry.view.quantity_field.setValue(1)
+    click_and_wait_idle(qtbot, window, window.entry.view.flatten_place_button)
     position = sim_server.sim.position("Sim101", "MES 12-26")
     assert position["marketPosition"] == "Short" and position["quantity"] == 1
-    assert window.status_line.text().startswith("Now SHORT 1 MES 12-26 @")
-    assert "0 working orders" in window.status_line.text()
-    assert "SHORT 1" in window.position_label.text()
+    assert window.position.view.status_line.text().startswith("Now SHORT 1 MES 12-26 @")
+    assert "0 working orders" in window.position.view.status_line.text()
+    assert "SHORT 1" in window.position.view.position_label.text()
 
 
 def test_limit_without_price_is_refused_with_the_form_intact(
@@ -165,27 +180,30 @@ def test_limit_without_price_is_refused_with_the_form_intact(
 ) -> None:
     set_instrument(qtbot, window, "MES 12-26")
     choose(window, "LIMIT", "GTC")
-    window.limit_price_field.setValue(0)  # shown empty: no price typed
-    window.quantity_field.setValue(7)
-    window.oco_id_field.setText("keep-me")
-    qtbot.mouseClick(window.flatten_place_button, Qt.MouseButton.LeftButton)
-    assert "Limit price is required" in window.status_line.text()
-    assert window.status_line.property("level") == "error"
-    assert window.limit_price_field.property("invalid") is True
+    window.entry.view.limit_price_field.setValue(0)  # shown empty: no price typed
+    window.entry.view.quantity_field.setValue(7)
+    window.entry.view.oco_id_field.setText("keep-me")
+    qtbot.mouseClick(window.entry.view.flatten_place_button, Qt.MouseButton.LeftButton)
+    assert "Limit price is required" in window.position.view.status_line.text()
+    assert window.position.view.status_line.property("level") == "error"
+    assert window.entry.view.limit_price_field.property("invalid") is True
     assert sim_server.sim.order_posts() == []
-    assert (window.quantity_field.value(), window.oco_id_field.text()) == (7, "keep-me")
-    assert window.order_type_picker.currentData() == "LIMIT"
-    assert window.current_instrument() == "MES 12-26"
+    assert (window.entry.view.quantity_field.value(), window.entry.view.oco_id_field.text()) == (
+        7,
+        "keep-me",
+    )
+    assert window.entry.view.order_type_picker.currentData() == "LIMIT"
+    assert window.entry.form.current_instrument() == "MES 12-26"
 
 
 def test_bad_instrument_is_marked_and_not_sent(
     qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
-    window.instrument_picker.setEditText("ES 13-99")
-    window.instrument_editor.textEdited.emit("ES 13-99")
-    assert window.instrument_editor.property("invalid") is True
-    qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
-    assert "not an instrument name" in window.status_line.text()
+    window.entry.view.instrument_picker.setEditText("ES 13-99")
+    window.entry.view.instrument_editor.textEdited.emit("ES 13-99")
+    assert window.entry.view.instrument_editor.property("invalid") is True
+    qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
+    assert "not an instrument name" in window.position.view.status_line.text()
     assert sim_server.sim.order_posts() == []
 
 
@@ -196,12 +214,12 @@ def test_account_with_space_and_slash_is_one_path_segment(
     sim_server.sim.add_account("Prop Firm/01")
     window = open_window(qtbot, sim_server.url, settings_path)
     try:
-        index = window.account_picker.findData("Prop Firm/01")
+        index = window.entry.view.account_picker.findData("Prop Firm/01")
         assert index >= 0
-        window.account_picker.setCurrentIndex(index)
-        window.account_picker.activated.emit(index)
+        window.entry.view.account_picker.setCurrentIndex(index)
+        window.entry.view.account_picker.activated.emit(index)
         set_instrument(qtbot, window, "MES 12-26")
-        click_and_wait_idle(qtbot, window, window.place_button)
+        click_and_wait_idle(qtbot, window, window.entry.view.place_button)
         posts = sim_server.sim.order_posts("place")
         assert [p.path for p in posts] == ["/v1/api/accounts/Prop%20Firm%2F01/orders/place"]
         assert sim_server.sim.position("Prop Firm/01", "MES 12-26")["quantity"] == 1
@@ -214,13 +232,13 @@ def test_quote_seeds_prices_and_ticks(qtbot: Any, window: TicketWindow) -> None:
     choose(window, "LIMIT")
     quote = window.ticket.quote
     assert quote is not None and quote.tick_size == 0.03125
-    assert window.limit_price_field.singleStep() == 0.03125
-    assert window.limit_price_field.decimals() == 5
-    window.limit_price_field.setValue(0)
-    window._seed_prices()
-    assert window.limit_price_field.value() == quote.bid  # a buy limit starts at the bid
-    qtbot.mouseClick(window.ask_button, Qt.MouseButton.LeftButton)
-    assert window.limit_price_field.value() == quote.ask
+    assert window.entry.view.limit_price_field.singleStep() == 0.03125
+    assert window.entry.view.limit_price_field.decimals() == 5
+    window.entry.view.limit_price_field.setValue(0)
+    window.entry.form.seed_prices()
+    assert window.entry.view.limit_price_field.value() == quote.bid  # a buy limit starts at the bid
+    qtbot.mouseClick(window.entry.view.ask_button, Qt.MouseButton.LeftButton)
+    assert window.entry.view.limit_price_field.value() == quote.ask
 
 
 def find_dialog() -> ConfirmDialog | None:
@@ -234,26 +252,28 @@ def test_flatten_everything_asks_and_lists_what_it_closes(
     qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
     set_instrument(qtbot, window, "MES 12-26")
-    window.quantity_field.setValue(2)
-    click_and_wait_idle(qtbot, window, window.place_button)
-    qtbot.mouseClick(window.flatten_everything_button, Qt.MouseButton.LeftButton)
+    window.entry.view.quantity_field.setValue(2)
+    click_and_wait_idle(qtbot, window, window.entry.view.place_button)
+    qtbot.mouseClick(window.position.view.flatten_everything_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: find_dialog() is not None, timeout=5_000)
     dialog = find_dialog()
     assert dialog is not None
     details = dialog.findChild(QLabel, "confirmQuestion")
     assert details is not None and "Sim101" in details.text()
-    listing = dialog.findChild(type(window.activity_log), "confirmDetails")
+    listing = dialog.findChild(type(window.activity.view.activity_log), "confirmDetails")
     assert listing is not None and "LONG 2 MES 12-26" in listing.toPlainText()
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "not sent" in window.status_line.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: "not sent" in window.position.view.status_line.text(), timeout=5_000)
     assert sim_server.sim.position("Sim101", "MES 12-26")["quantity"] == 2
 
-    qtbot.mouseClick(window.flatten_everything_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.position.view.flatten_everything_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: find_dialog() is not None, timeout=5_000)
     dialog = find_dialog()
     assert dialog is not None
     qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.status_line.text().startswith("Now FLAT"), timeout=5_000)
+    qtbot.waitUntil(
+        lambda: window.position.view.status_line.text().startswith("Now FLAT"), timeout=5_000
+    )
     assert sim_server.sim.position("Sim101", "MES 12-26") is None
 
 
@@ -261,10 +281,10 @@ def test_confirm_every_order_asks_first_and_is_remembered(
     qtbot: Any, window: TicketWindow, sim_server: Any, settings_path: Path
 ) -> None:
     set_instrument(qtbot, window, "MES 12-26")
-    window.confirm_orders_toggle.setChecked(True)
+    window.view.confirm_orders_toggle.setChecked(True)
     assert Settings(settings_path).confirm_orders is True
     for _ in range(3):
-        qtbot.mouseClick(window.place_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: find_dialog() is not None, timeout=5_000)
     assert sim_server.sim.order_posts() == []
     dialog = find_dialog()
@@ -278,14 +298,19 @@ def test_confirm_every_order_asks_first_and_is_remembered(
 def test_choices_are_remembered(qtbot: Any, window: TicketWindow, settings_path: Path) -> None:
     set_instrument(qtbot, window, "MNQ 12-26")
     choose(window, "STOPMARKET", "GTC")
-    window.quantity_field.setValue(4)
-    qtbot.mouseClick(window.sell_button, Qt.MouseButton.LeftButton)
-    window.always_on_top_toggle.setChecked(False)
+    window.entry.view.quantity_field.setValue(4)
+    qtbot.mouseClick(window.entry.view.sell_button, Qt.MouseButton.LeftButton)
+    window.view.always_on_top_toggle.setChecked(False)
     window.save_choices()
     settings = Settings(settings_path)
-    assert (settings.instrument, settings.order_type, settings.time_in_force, settings.quantity,
-            settings.side, settings.always_on_top) == ("MNQ 12-26", "STOPMARKET", "GTC", 4,
-                                                       "SELL", False)
+    assert (
+        settings.instrument,
+        settings.order_type,
+        settings.time_in_force,
+        settings.quantity,
+        settings.side,
+        settings.always_on_top,
+    ) == ("MNQ 12-26", "STOPMARKET", "GTC", 4, "SELL", False)
     assert settings.recent_instruments[0] == "MNQ 12-26"
 
 
@@ -311,13 +336,13 @@ def test_typed_errors_reach_the_status_line_in_words(
         sim.rate_limit_enabled = True
         while sim.admit() is None:
             pass
-    window.quantity_field.setValue(3)
-    click_and_wait_idle(qtbot, window, window.place_button)
-    qtbot.waitUntil(lambda: words in window.status_line.text(), timeout=5_000)
-    assert window.quantity_field.value() == 3
-    log = window.activity_log.toPlainText()
+    window.entry.view.quantity_field.setValue(3)
+    click_and_wait_idle(qtbot, window, window.entry.view.place_button)
+    qtbot.waitUntil(lambda: words in window.position.view.status_line.text(), timeout=5_000)
+    assert window.entry.view.quantity_field.value() == 3
+    log = window.activity.view.activity_log.toPlainText()
     assert words in log
-    assert TOKEN not in log and "wrong" not in window.status_line.text()
+    assert TOKEN not in log and "wrong" not in window.position.view.status_line.text()
 
 
 def test_a_failed_background_read_is_cleared_when_crosstrade_answers_again(
@@ -327,24 +352,34 @@ def test_a_failed_background_read_is_cleared_when_crosstrade_answers_again(
     sim_server.sim.token = "something-else"  # every read now answers 401
     task = asyncio.ensure_future(window.ticket.refresh_position())
     qtbot.waitUntil(task.done, timeout=5_000)
-    assert "failed" in window.status_line.text()
-    assert window.status_line.property("level") == "error"
+    assert "failed" in window.position.view.status_line.text()
+    assert window.position.view.status_line.property("level") == "error"
     sim_server.sim.token = None
     task = asyncio.ensure_future(window.ticket.refresh_position())
     qtbot.waitUntil(task.done, timeout=5_000)
-    assert window.status_line.text() == "CrossTrade answers again: FLAT MES 12-26."
-    assert window.status_line.property("level") == "ok"
+    assert window.position.view.status_line.text() == "CrossTrade answers again: FLAT MES 12-26."
+    assert window.position.view.status_line.property("level") == "ok"
 
 
 def test_tab_walks_the_ticket_in_reading_order(window: TicketWindow) -> None:
     choose(window, "STOPLIMIT")
-    expected = [window.account_picker, window.instrument_picker, window.buy_button,
-                window.sell_button, window.quantity_field, window.order_type_picker,
-                window.time_in_force_picker, window.stop_price_field, window.limit_price_field,
-                window.atm_strategy_field, window.oco_id_field, window.flatten_place_button,
-                window.place_button]
+    expected = [
+        window.entry.view.account_picker,
+        window.entry.view.instrument_picker,
+        window.entry.view.buy_button,
+        window.entry.view.sell_button,
+        window.entry.view.quantity_field,
+        window.entry.view.order_type_picker,
+        window.entry.view.time_in_force_picker,
+        window.entry.view.stop_price_field,
+        window.entry.view.limit_price_field,
+        window.entry.view.atm_strategy_field,
+        window.entry.view.oco_id_field,
+        window.entry.view.flatten_place_button,
+        window.entry.view.place_button,
+    ]
     reached = []
-    widget = window.account_picker
+    widget = window.entry.view.account_picker
     for _ in range(200):  # the focus chain also holds the tool buttons in between
         if widget in expected and widget not in reached:
             reached.append(widget)

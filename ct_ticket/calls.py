@@ -1,0 +1,61 @@
+"""Which client call each of the ticket's actions makes, and the words for what came back.
+
+One place maps an `Action` to the CrossTrade endpoint it uses, so the ticket's send path reads
+as policy (single flight, unknown outcomes, post-checks) and not as a list of endpoints.
+"""
+
+from __future__ import annotations
+
+from ct_ticket.api.client import CrossTradeClient
+from ct_ticket.api.errors import CrossTradeError
+from ct_ticket.api.wire import OrderAck
+from ct_ticket.events import Action
+from ct_ticket.model import OrderRequest
+from ct_ticket.wording import describe_position, working_words
+
+__all__ = ["call_for", "read_blast_radius"]
+
+
+async def call_for(client: CrossTradeClient, action: Action, order: OrderRequest | None,
+                   account: str, instrument: str) -> tuple[str, str | None]:
+    """Send `action` once; returns what came back in words and the order id, if any.
+
+    Raises the client's `CrossTradeError`s unchanged: the ticket decides what they mean.
+    """
+    if order is not None:
+        send = client.flat_place if action is Action.FLAT_PLACE else client.place
+        ack: OrderAck = await send(order)
+        return ("Accepted" if not ack.warning else f"Accepted ({ack.warning})"), ack.order_id
+    if action is Action.REVERSE:
+        ack = await client.reverse(account, instrument)
+        return "Reversed", ack.order_id
+    if action is Action.CANCEL_ALL:
+        cancelled = await client.cancel_orders(account)
+        return f"Cancelled {len(cancelled.order_ids)} order(s)", None
+    if action is Action.CLOSE:
+        result = await client.close_position(account, instrument)
+    elif action is Action.FLATTEN_ACCOUNT:
+        result = await client.flatten_account(account)
+    else:
+        result = await client.flatten_everything()
+    text = f"Closed {len(result.closed_positions)} position(s)"
+    return (f"{text} ({result.warning})" if result.warning else text), None
+
+
+async def read_blast_radius(client: CrossTradeClient, accounts: list[str]) -> list[str]:
+    """What flattening `accounts` would close and cancel, one line per account and position."""
+    try:
+        positions = await client.positions()
+    except CrossTradeError as error:
+        return [f"Open positions could not be read: {error.trader_message}"]
+    lines = []
+    for account in accounts:
+        held = [p for p in positions if p.account.lower() == account.lower() and not p.is_flat]
+        try:
+            working: int | None = sum(
+                1 for order in await client.orders(account) if order.is_working)
+        except CrossTradeError:
+            working = None
+        lines.append(f"{account}: {len(held)} position(s), {working_words(working)}")
+        lines += [f"    {describe_position(p, p.instrument)}" for p in held]
+    return lines

@@ -1,0 +1,245 @@
+"""The order-entry panel's controller: the trader's choices become the ticket's selection and
+orders; the ticket's events (accounts, quotes, selection, busy) become the form's state."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ct_ticket.api.wire import Account
+from ct_ticket.events import (
+    AccountsLoaded,
+    Action,
+    Busy,
+    QuoteUpdated,
+    Selected,
+    Status,
+    StatusLevel,
+    TicketEvent,
+)
+from ct_ticket.model import OrderRequest, OrderValidationError, Side, instrument_problem
+from ct_ticket.model import normalize_instrument as normalized
+from ct_ticket.settings import Settings
+from ct_ticket.ticket import Ticket
+from ct_ticket.ui.entry_view import EntryView
+from ct_ticket.ui.order_form import OrderForm, select_data
+from ct_ticket.ui.sending import Sender, Spawn
+from ct_ticket.ui.shortcuts import QUANTITY_PRESETS
+from ct_ticket.ui.theme import set_style_property
+from ct_ticket.wording import describe_order, format_price
+
+__all__ = ["OrderEntry"]
+
+
+class OrderEntry:
+    """Connects the entry view to one ticket; `on_side` lets the window tint itself."""
+
+    def __init__(self, view: EntryView, ticket: Ticket, settings: Settings, sender: Sender,
+                 spawn: Spawn, *, on_side: Callable[[Side], None] = lambda side: None,
+                 on_reload: Callable[[], None] = lambda: None) -> None:
+        self.view = view
+        self.ticket = ticket
+        self.settings = settings
+        self.sender = sender
+        self.spawn = spawn
+        self.form = OrderForm(view)
+        self.reads_enabled = False  # the window's first load reads; selections read after it
+        self.quote_at: float | None = None  # monotonic time of the last quote shown
+        self._on_side = on_side
+        self._connect(on_reload)
+        self.restore()
+        ticket.subscribe(self.on_event)
+
+    # --- wiring -----------------------------------------------------------------------------
+
+    def _connect(self, on_reload: Callable[[], None]) -> None:
+        view, form = self.view, self.form
+        view.buy_button.clicked.connect(lambda: self.choose_side(Side.BUY))
+        view.sell_button.clicked.connect(lambda: self.choose_side(Side.SELL))
+        view.flatten_place_button.clicked.connect(lambda: self.send(Action.FLAT_PLACE))
+        view.place_button.clicked.connect(lambda: self.send(Action.PLACE))
+        view.refresh_accounts_button.clicked.connect(on_reload)
+        view.bid_button.clicked.connect(lambda: form.copy_price("bid"))
+        view.ask_button.clicked.connect(lambda: form.copy_price("ask"))
+        view.account_picker.activated.connect(lambda _index: self.selection_changed())
+        view.instrument_picker.activated.connect(lambda _index: self.selection_changed())
+        view.instrument_editor.textEdited.connect(self._validate_instrument)
+        view.instrument_editor.editingFinished.connect(self.selection_changed)
+        view.favourite_button.clicked.connect(self._toggle_favourite)
+        for preset, button in zip(QUANTITY_PRESETS, view.preset_buttons, strict=True):
+            button.clicked.connect(lambda _checked=False, n=preset: view.quantity_field.setValue(n))
+        view.order_type_picker.currentIndexChanged.connect(lambda _i: form.show_price_fields())
+        for signal in (view.quantity_field.valueChanged, view.limit_price_field.valueChanged,
+                       view.stop_price_field.valueChanged,
+                       view.time_in_force_picker.currentIndexChanged):
+            signal.connect(lambda *_args: form.update_send_labels())
+
+    def restore(self) -> None:
+        """The form as the trader left it (every choice is kept in the settings)."""
+        settings, view = self.settings, self.view
+        self.form.quantity_cap = settings.max_quantity
+        view.quantity_field.setRange(1, settings.max_quantity)
+        view.quantity_field.setValue(min(settings.quantity, settings.max_quantity))
+        select_data(view.order_type_picker, settings.order_type)
+        select_data(view.time_in_force_picker, settings.time_in_force)
+        view.atm_strategy_field.setText(settings.atm_strategy)
+        view.oco_id_field.setText(settings.oco_id)
+        self._fill_instruments(settings.instrument)
+        self.choose_side(Side.SELL if settings.side == "SELL" else Side.BUY)
+        self.form.show_price_fields()
+
+    def save_choices(self) -> None:
+        settings, view = self.settings, self.view
+        settings.quantity = view.quantity_field.value()
+        settings.order_type = self.form.order_type().value
+        settings.time_in_force = str(view.time_in_force_picker.currentData())
+        settings.atm_strategy = view.atm_strategy_field.text().strip()
+        settings.oco_id = view.oco_id_field.text().strip()
+
+    # --- the ticket's events ----------------------------------------------------------------
+
+    def on_event(self, event: TicketEvent) -> None:
+        if isinstance(event, AccountsLoaded):
+            self._show_accounts(event.accounts)
+        elif isinstance(event, QuoteUpdated):
+            self._show_quote(event)
+        elif isinstance(event, Selected):
+            self.form.kind = event.kind
+            self.form.update_send_labels()
+        elif isinstance(event, Busy):
+            for button in (self.view.flatten_place_button, self.view.place_button):
+                button.setEnabled(not event.busy)
+
+    def _show_accounts(self, accounts: tuple[Account, ...]) -> None:
+        picker = self.view.account_picker
+        previous = self.form.current_account() or self.settings.account
+        picker.clear()
+        for account in accounts:
+            label = account.name + (f"  ({account.provider})" if account.provider else "")
+            picker.addItem(label, account.name)
+        select_data(picker, previous)
+
+    def _show_quote(self, event: QuoteUpdated) -> None:
+        view, quote = self.view, event.quote
+        if quote is None:
+            view.quote_label.setText(f"No quote: {event.error}")
+            set_style_property(view.quote_label, "stale", True)
+            return
+        self.form.quote, self.quote_at = quote, time.monotonic()
+        set_style_property(view.quote_label, "stale", False)
+        view.bid_button.setText(f"Bid {format_price(quote.bid)}" if quote.bid else "Bid —")
+        view.ask_button.setText(f"Ask {format_price(quote.ask)}" if quote.ask else "Ask —")
+        facts = [quote.instrument,
+                 f"Last {format_price(quote.last)}" if quote.last else "Last —"]
+        if quote.tick_size:
+            facts.append(f"tick {format_price(quote.tick_size)}")
+        if quote.point_value:
+            facts.append(f"${format_price(quote.point_value)}/pt")
+        view.quote_label.setText(" · ".join(facts))
+        self.form.apply_tick()
+        self.form.seed_prices()
+        self.form.update_send_labels()
+
+    def show_age(self, stale_after_s: float) -> None:
+        """Amber when the quote shown is older than `stale_after_s`."""
+        label = self.view.quote_label
+        age = None if self.quote_at is None else time.monotonic() - self.quote_at
+        label.setToolTip("" if age is None else f"Read {age:.0f} s ago")
+        set_style_property(label, "stale", age is not None and age > stale_after_s)
+
+    # --- the trader's choices ---------------------------------------------------------------
+
+    def choose_side(self, side: Side) -> None:
+        self.form.set_side(side)
+        self.settings.side = side.value
+        self._on_side(side)
+
+    def selection_changed(self) -> None:
+        """Point the ticket at the picked account and instrument; read what changed."""
+        view, form, ticket = self.view, self.form, self.ticket
+        account, instrument = form.current_account(), form.current_instrument()
+        if view.instrument_picker.currentText() != instrument and not instrument_problem(
+                instrument):
+            view.instrument_picker.setEditText(instrument)
+        self._validate_instrument(instrument)
+        changed_instrument = instrument != ticket.instrument
+        changed = (account, instrument) != (ticket.account, ticket.instrument)
+        if changed_instrument:
+            form.quote = None
+        ticket.select(account, instrument)
+        if account:
+            self.settings.account = account
+        if not instrument_problem(instrument):
+            self.settings.instrument = instrument
+        if changed_instrument:
+            form.apply_tick()
+            view.quote_label.setText("No quote yet")
+        if changed and self.reads_enabled and account and not instrument_problem(instrument):
+            if changed_instrument:
+                self.settings.remember_instrument(instrument)
+                self.spawn(ticket.load_quote())
+            self.spawn(ticket.refresh_position())
+            self.spawn(ticket.refresh_working_orders())
+
+    def _validate_instrument(self, text: str) -> None:
+        problem = instrument_problem(text.removeprefix("★ "))
+        editor = self.view.instrument_editor
+        set_style_property(editor, "invalid", problem is not None)
+        editor.setToolTip(problem or self.view.instrument_picker.toolTip())
+        self.view.favourite_button.setChecked(
+            normalized(text) in self.settings.favourite_instruments)
+
+    def _fill_instruments(self, current: str) -> None:
+        favourites = self.settings.favourite_instruments
+        names = [*favourites, *(i for i in self.settings.recent_instruments
+                                if i not in favourites)]
+        picker = self.view.instrument_picker
+        picker.clear()
+        for name in names:
+            picker.addItem(("★ " if name in favourites else "") + name, name)
+        picker.setEditText(current)
+        self.view.favourite_button.setChecked(current in favourites)
+
+    def _toggle_favourite(self) -> None:
+        instrument = self.form.current_instrument()
+        if instrument_problem(instrument):
+            self.view.favourite_button.setChecked(False)
+            return
+        self.settings.toggle_favourite(instrument)
+        self._fill_instruments(instrument)
+
+    def repeat_last_order(self) -> None:
+        """Fill the form with the last order sent. Never sends."""
+        order = self.ticket.last_order
+        if order is None:
+            self.ticket.publish(Status(StatusLevel.WARNING, "No order sent yet to repeat."))
+            return
+        view = self.view
+        select_data(view.account_picker, order.account)
+        view.instrument_picker.setEditText(order.instrument)
+        self.selection_changed()
+        self.choose_side(order.side)
+        view.quantity_field.setValue(order.quantity)
+        select_data(view.order_type_picker, order.order_type.value)
+        select_data(view.time_in_force_picker, order.time_in_force.value)
+        if order.limit_price is not None:
+            view.limit_price_field.setValue(float(order.limit_price))
+        if order.stop_price is not None:
+            view.stop_price_field.setValue(float(order.stop_price))
+        view.oco_id_field.setText(order.oco_id or "")
+        view.atm_strategy_field.setText(order.atm_strategy or "")
+        self.ticket.publish(Status(StatusLevel.OK, f"Form filled with: {describe_order(order)}"))
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def send(self, action: Action) -> None:
+        """An order button or shortcut: read the whole form, then review, ask, send once."""
+        if self.ticket.busy or self.ticket.pending_review is not None:
+            return
+        try:
+            order: OrderRequest = self.form.build_order()
+        except OrderValidationError as error:
+            self.form.mark_problems(error)
+            self.ticket.publish(Status(StatusLevel.ERROR, "Not sent: " + str(error)))
+            return
+        self.sender.send(action, order)

@@ -1,0 +1,62 @@
+"""Asking before sending: the ticket reviews an action, this asks the trader what the review
+says must be asked (in a window-modal dialog that never blocks the loop) and passes the answer
+back. Every panel's send buttons go through here."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from ct_ticket.events import Action, Status, StatusLevel
+from ct_ticket.model import OrderRequest
+from ct_ticket.rails import Review
+from ct_ticket.ticket import Ticket
+from ct_ticket.ui.dialogs import ConfirmDialog, ask
+from ct_ticket.wording import question_for
+
+__all__ = ["Sender", "Spawn"]
+
+Spawn = Callable[[Coroutine[Any, Any, Any]], "asyncio.Task[Any]"]
+
+
+class Sender:
+    """Review → ask → decide, for one window's ticket."""
+
+    def __init__(self, parent: QWidget, ticket: Ticket, spawn: Spawn) -> None:
+        self.parent = parent
+        self.ticket = ticket
+        self.spawn = spawn
+
+    def send(self, action: Action, order: OrderRequest | None = None) -> None:
+        """Send `action` exactly once, after asking whatever the ticket's review says.
+
+        Synchronous up to the question: the review is pending from this click on, so a second
+        click finds it pending and does nothing.
+        """
+        review = self.ticket.review(action, order)
+        if review is None:
+            return
+        if not review.needs_answer:
+            self.ticket.decide(review, True)
+            return
+        self.spawn(self._ask(review))
+
+    async def _ask(self, review: Review) -> None:
+        approved = False
+        try:
+            details: list[str] | None = None
+            if review.blast_radius:
+                self.ticket.publish(Status(StatusLevel.OK, "Reading what would be closed…"))
+                details = await self.ticket.blast_radius(
+                    all_accounts=review.action is Action.KILL_SWITCH)
+            question = question_for(review, details)
+            dialog = ConfirmDialog(self.parent, question.title, question.text,
+                                   details=list(question.details) or None,
+                                   confirm_text=question.confirm_text,
+                                   require_word=question.require_word)
+            approved = await ask(dialog)
+        finally:
+            self.ticket.decide(review, approved)
