@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from ct_ticket.sim.book import SimPosition
 from ct_ticket.sim.views import SimViews
 
 __all__ = ["OrderFault", "SimControls"]
@@ -148,6 +149,20 @@ class SimControls(SimViews):
                 found.max_order_size = max_order_size
             if max_position_size is not None:
                 found.max_position_size = max_position_size
+
+    def set_position(self, account: str, instrument: str, quantity: int,
+                     average_price: float) -> None:
+        """Give ``account`` a position outright (signed ``quantity``: short < 0) at
+        ``average_price``, as if it had been filled earlier; no orders, no executions."""
+        with self.lock:
+            found = self.exchange.account(account)
+            resolved = self.exchange.resolve(instrument)
+            contract = resolved.contract
+            if not contract.on_tick(average_price):
+                raise ValueError(f"{average_price} is not on the {contract.tick_size} grid")
+            position = SimPosition(found.name, resolved, quantity,
+                                   contract.to_ticks(average_price) if quantity else 0.0)
+            self.exchange.book.positions[(found.name, resolved.name)] = position
 
     def set_realized_pnl(self, account: str, realized: float) -> None:
         """Set the account's realized P&L today (``item.realizedProfitLoss``)."""

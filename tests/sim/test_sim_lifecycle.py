@@ -247,3 +247,42 @@ def test_custom_ids_are_unique_across_accounts_and_survive_a_change(
     assert _order(client, "t-1")["orderId"] == new_id
     assert _order(client, new_id)["limitPrice"] == 5992.0
     assert "ChangePending" in _states(client, "t-1")
+
+
+def test_an_order_cancelled_before_nt8_took_it_never_works(
+    client: httpx.Client, sim: Simulator, clock: FakeClock, order: Any
+) -> None:
+    sim.order_latency = 0.2
+    sim.set_price("ES", 6000.0)
+    order_id = _place(client, order(order_type="LIMIT", limitPrice=5990.0))
+    assert client.post(ORDER.format(order_id) + "/cancel", json={}).status_code == 200
+    clock.advance(0.2)
+    sim.set_price("ES", 5980.0)
+    assert _states(client, order_id) == ["Submitted", "CancelPending", "Cancelled"]
+    assert sim.position("Sim101", "ES") is None
+
+
+def test_fill_order_fills_a_resting_order_now(
+    client: httpx.Client, sim: Simulator, order: Any
+) -> None:
+    sim.set_price("ES", 6000.0)
+    order_id = _place(client, order(order_type="LIMIT", limitPrice=5990.0, quantity=3))
+    sim.fill_order("Sim101", order_id, quantity=1)
+    assert (_order(client, order_id)["orderState"], _order(client, order_id)["filled"]) == (
+        "PartFilled", 1)
+    sim.fill_order("Sim101", order_id)
+    filled = _order(client, order_id)
+    assert (filled["orderState"], filled["averageFillPrice"]) == ("Filled", 5990.0)
+    with pytest.raises(ValueError):
+        sim.fill_order("Sim101", order_id)
+
+
+def test_set_position_gives_an_exact_average(client: httpx.Client, sim: Simulator) -> None:
+    sim.set_position("Sim101", "ES", 2, 5000.0)
+    position = client.get("/v1/api/accounts/Sim101/position",
+                          params={"instrument": "ES"}).json()
+    assert (position["marketPosition"], position["quantity"], position["averagePrice"]) == (
+        "Long", 2, 5000.0)
+    sim.set_position("Sim101", "ES", -1, 5001.25)
+    short = sim.position("Sim101", "ES 12-26")
+    assert short is not None and (short["marketPosition"], short["quantity"]) == ("Short", 1)
