@@ -2,6 +2,8 @@
 
 Prices random-walk one tick per instrument at most every ``--walk-ms`` milliseconds while
 requests arrive, so a ticket pointed at it shows a live market; ``--walk-ms 0`` keeps them still.
+NT8 takes ``--order-latency-ms`` to accept, reject or cancel an order, so a ticket must follow
+its orders; ``--accounts N`` serves N accounts (prop traders' groups).
 """
 
 from __future__ import annotations
@@ -27,10 +29,19 @@ def main(argv: list[str] | None = None) -> None:
                         help="price random-walk interval in ms; 0 keeps prices still")
     parser.add_argument("--no-rate-limit", action="store_true",
                         help="turn off the 180/min, burst 20 rate limit")
+    parser.add_argument("--accounts", type=int, default=3,
+                        help="how many accounts: Sim101, Sim102, Apex-12, then Sim103... "
+                             "(default 3)")
+    parser.add_argument("--order-latency-ms", type=int, default=150,
+                        help="ms NT8 takes to accept, reject or cancel an order (default 150; "
+                             "0: within the request)")
     args = parser.parse_args(argv)
 
+    if args.accounts < 3:
+        parser.error("--accounts must be at least 3")
     sim = Simulator(token=args.token, seed=args.seed,
-                    walk_interval=args.walk_ms / 1000 if args.walk_ms > 0 else None)
+                    walk_interval=args.walk_ms / 1000 if args.walk_ms > 0 else None,
+                    accounts=args.accounts, order_latency=args.order_latency_ms / 1000)
     sim.rate_limit_enabled = not args.no_rate_limit
     auth = "token required" if args.token else "any non-empty Bearer token"
     print(f"CrossTrade simulator on http://{args.host}:{args.port}/v1/api, stream on "

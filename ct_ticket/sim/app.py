@@ -11,12 +11,17 @@ have become two segments. Checks run in this order:
 5. NinjaTrader connected, else 408 (``_endpoints`` is answered by the server, not NT8);
 6. the JSON body (non-JSON or form-encoded: 400), then the handler's own validation.
 
+A place or flat-place request first takes a pending fault set with ``sim.delay_next_order`` or
+``sim.fail_next_order``: the answer waits, and/or is an error status, before or after the order
+was placed.
+
 Every request, whatever its outcome, is recorded in ``sim.requests`` with its final status.
 The WebSocket stream at ``/ws/stream`` is served by ``ct_ticket.sim.stream`` (not recorded there).
 """
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import hmac
 import json
@@ -43,6 +48,11 @@ _NOT_CONNECTED = {
     "error": "NinjaTrader is not connected",
     "detail": "The CrossTrade XT add-on is offline: start NinjaTrader 8 and enable the add-on.",
 }
+_ORDER_POSTS = frozenset({
+    "accounts/{account}/orders/place", "accounts/{account}/orders/flatplace",
+})
+_FAULT_ERRORS = {500: "internal_error", 502: "bad_gateway", 503: "service_unavailable",
+                 504: "gateway_timeout"}
 _UNAUTHORIZED = {"success": False, "error": "unauthorized", "detail": "Missing or invalid API key"}
 _MARKETING_404 = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Page not found | CrossTrade</title></head>
@@ -114,33 +124,52 @@ def _json_body(headers: dict[str, str], body: bytes) -> dict[str, Any]:
     return parsed
 
 
-def _answer(sim: Simulator, request: Request, raw_path: str, body: bytes) -> Response:
+def _fault(status: int) -> Response:
+    if status == 408:
+        return JSONResponse(_NOT_CONNECTED, 408)
+    error = _FAULT_ERRORS.get(status, "error")
+    return JSONResponse({"success": False, "error": error,
+                         "detail": f"Simulated {status} on an order request"}, status)
+
+
+def _answer(
+    sim: Simulator, request: Request, raw_path: str, body: bytes
+) -> tuple[Response, float]:
+    """The response and how many seconds to hold it back."""
     segments = [unquote(part) for part in raw_path.split("/")[1:]]
     if segments[:2] != ["v1", "api"]:
-        return HTMLResponse(_MARKETING_404, status_code=404)
+        return HTMLResponse(_MARKETING_404, status_code=404), 0.0
     headers = _headers(request)
     if not _authorized(sim, headers):
-        return JSONResponse(_UNAUTHORIZED, 401, headers={"WWW-Authenticate": "Bearer"})
+        return JSONResponse(_UNAUTHORIZED, 401, headers={"WWW-Authenticate": "Bearer"}), 0.0
     retry_after = sim.admit()
     if retry_after is not None:
         return JSONResponse(
             {"error": "Rate limit exceeded"}, 429, headers={"Retry-After": str(retry_after)}
-        )
+        ), 0.0
+    fault = None
     try:
         found = _find_route(request.method, segments[2:])
         if isinstance(found, SimError):
             raise found
         route, params = found
         if not sim.nt_connected and route.template != "_endpoints":
-            return JSONResponse(_NOT_CONNECTED, 408)
+            return JSONResponse(_NOT_CONNECTED, 408), 0.0
         sim.walk_if_due()
+        fault = sim.take_order_fault(params["account"]) if route.template in _ORDER_POSTS else None
+        if fault is not None and fault.status is not None and not fault.placed:
+            return _fault(fault.status), fault.delay  # lost before CrossTrade relayed it
         call_body = _json_body(headers, body) if route.method in ("POST", "PUT") else {}
         query = parse_qs(request.scope.get("query_string", b"").decode("latin-1"),
                          keep_blank_values=True)
         payload = route.handler(sim, Call(params, query, call_body))
     except SimError as error:
-        return JSONResponse(error.body, error.status)
-    return JSONResponse(payload)
+        return JSONResponse(error.body, error.status), 0.0
+    if fault is not None:
+        # Placed; only the answer is late or lost.
+        response = JSONResponse(payload) if fault.status is None else _fault(fault.status)
+        return response, fault.delay
+    return JSONResponse(payload), 0.0
 
 
 def create_app(sim: Simulator) -> Starlette:
@@ -158,13 +187,16 @@ def create_app(sim: Simulator) -> Starlette:
             json=_parse_json(body),
         )
         sim.record(record)
+        delay = 0.0
         try:
-            response = _answer(sim, request, raw_path, body)
+            response, delay = _answer(sim, request, raw_path, body)
         except Exception as error:
             # A simulator bug must look like a server fault to the client, not kill the test.
             response = JSONResponse(
                 {"success": False, "error": "internal_error", "detail": repr(error)}, 500
             )
+        if delay > 0:
+            await asyncio.sleep(delay)
         record.status = response.status_code
         return response
 

@@ -1,55 +1,41 @@
-"""Accounts, positions and orders of the simulated NT8, and how fills change them.
+"""Accounts and positions of the simulated NT8, and how a fill changes them.
 
-Prices are kept in ticks (ints for orders and quotes, floats for averages) so that 0.25 or
-1/64 steps never drift; they become JSON floats only in the ``to_api`` views, which render the
-§5-§7 object shapes with NT8's PascalCase enum values.
+Orders and executions themselves live in ``ct_ticket.sim.orders``; the ``Book`` holds them all
+and does the bookkeeping of a fill: the order's filled quantity and average, the position's
+quantity and average, the account's realized P&L, the execution record, and the OCO group.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 from ct_ticket.sim.instruments import ResolvedInstrument
+from ct_ticket.sim.orders import Event, Execution, SimOrder
 
-__all__ = [
-    "RESTING_STATES",
-    "STARTING_CASH",
-    "Book",
-    "SimAccount",
-    "SimOrder",
-    "SimPosition",
-    "iso_local",
-    "iso_utc",
-]
+__all__ = ["STARTING_CASH", "Book", "SimAccount", "SimPosition"]
 
 STARTING_CASH = 100_000.0
-# NT8's simulation engine shows resting limits as Working and resting stops as Accepted.
-RESTING_STATES = frozenset({"Accepted", "Working"})
-
-
-def iso_local(epoch: float) -> str:
-    """NT8-style local time without a zone, e.g. ``2026-11-28T14:03:05.1230000``."""
-    return datetime.fromtimestamp(epoch).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
-
-
-def iso_utc(epoch: float) -> str:
-    """UTC ISO-8601 with a ``Z``, used for ``timestamp`` fields."""
-    stamp = datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")
-    return stamp.replace("+00:00", "Z")
 
 
 @dataclass
 class SimAccount:
-    """An NT8 account: ``name`` is canonical, lookups are case-insensitive."""
+    """An NT8 account: ``name`` is canonical, lookups are case-insensitive.
+
+    The limit fields are what NT8 reports for an account (§5); 0 means "no limit", as NT8 shows
+    it for an account without a risk template. ``realized`` is today's realized P&L.
+    """
 
     id: int
     name: str
     provider: str
     connection_status: str
     realized: float = 0.0
+    daily_loss_limit: float = 0.0
+    trailing_max_drawdown: float = 0.0
+    max_order_size: int = 0
+    max_position_size: int = 0
 
     def to_api(self, unrealized: float) -> dict[str, Any]:
         """The §5 "Get one account" object (without ``success``)."""
@@ -62,9 +48,9 @@ class SimAccount:
             "denomination": "UsDollar",
             "status": "Enabled",
             "connectionStatus": self.connection_status,
-            "dailyLossLimit": 0.0,
-            "maxOrderSize": 0,
-            "maxPositionSize": 0,
+            "dailyLossLimit": float(self.daily_loss_limit),
+            "maxOrderSize": self.max_order_size,
+            "maxPositionSize": self.max_position_size,
             "item": {
                 "buyingPower": round(cash + unrealized, 2),
                 "cashValue": round(cash, 2),
@@ -73,7 +59,7 @@ class SimAccount:
                 "unrealizedProfitLoss": round(unrealized, 2),
                 "initialMargin": 0.0,
                 "maintenanceMargin": 0.0,
-                "trailingMaxDrawdown": 0.0,
+                "trailingMaxDrawdown": float(self.trailing_max_drawdown),
                 "commission": 0.0,
                 "fee": 0.0,
                 "weeklyProfitLoss": round(self.realized, 2),
@@ -117,78 +103,15 @@ class SimPosition:
         }
 
 
-@dataclass
-class SimOrder:
-    """An order with NT8 enum spellings (``Buy``, ``StopLimit``, ``Gtc``, ``Working``)."""
-
-    order_id: str
-    account: str
-    instrument: ResolvedInstrument
-    action: str
-    order_type: str
-    quantity: int
-    time_in_force: str
-    created: float
-    limit_ticks: int | None = None
-    stop_ticks: int | None = None
-    oco: str = ""
-    name: str = ""
-    state: str = "Submitted"
-    filled: int = 0
-    fill_ticks: float = 0.0
-    # A StopLimit becomes a resting limit once its stop trades.
-    triggered: bool = False
-    sign: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.sign = 1 if self.action == "Buy" else -1
-
-    @property
-    def resting(self) -> bool:
-        """True while the order can still fill or be cancelled."""
-        return self.state in RESTING_STATES
-
-    def to_api(self) -> dict[str, Any]:
-        """The §7 order object, with the fields the reference says were cut off included."""
-        contract = self.instrument.contract
-        limit = contract.tick_price(self.limit_ticks) if self.limit_ticks is not None else 0.0
-        stop = contract.tick_price(self.stop_ticks) if self.stop_ticks is not None else 0.0
-        return {
-            "account": self.account,
-            "orderId": self.order_id,
-            "instrument": self.instrument.name,
-            "instrumentType": "Future",
-            "orderType": self.order_type,
-            "orderState": self.state,
-            "orderAction": self.action,
-            "quantity": self.quantity,
-            "quantityChanged": self.quantity,
-            "averageFillPrice": contract.price(self.fill_ticks) if self.filled else 0.0,
-            "filled": self.filled,
-            "limitPrice": limit,
-            "limitPriceChanged": limit,
-            "stopPrice": stop,
-            "stopPriceChanged": stop,
-            "timeInForce": self.time_in_force,
-            "oco": self.oco,
-            "name": self.name,
-            "fromEntrySignal": None,
-            "gtd": "2099-12-01T00:00:00.0000000",
-            "hasOverfill": False,
-            "isBacktestOrder": False,
-            "time": iso_local(self.created),
-            "timestamp": iso_utc(self.created),
-        }
-
-
 class Book:
-    """Every account's positions and orders, and the bookkeeping of a fill."""
+    """Every account's positions, orders and executions, and the bookkeeping of a fill."""
 
     def __init__(self) -> None:
         self.accounts: dict[str, SimAccount] = {}  # keyed by casefolded name
         self.positions: dict[tuple[str, str], SimPosition] = {}  # (account, dated name)
         self.orders: list[SimOrder] = []  # placement order
-        self.ids: dict[str, SimOrder] = {}  # every id an order was ever known by
+        self.ids: dict[str, SimOrder] = {}  # every id an order was ever known by (casefolded)
+        self.executions: list[Execution] = []  # oldest first
 
     def account(self, name: str) -> SimAccount | None:
         """Case-insensitive account lookup."""
@@ -206,56 +129,65 @@ class Book:
             if p.quantity and (account is None or p.account == account)
         ]
 
-    def resting(self, account: str | None = None, instrument: str | None = None) -> list[SimOrder]:
-        """Orders that can still fill, optionally narrowed to an account and dated instrument."""
+    def live(self, account: str | None = None, instrument: str | None = None) -> list[SimOrder]:
+        """Orders not yet final, optionally narrowed to an account and dated instrument."""
         return [
             o for o in self.orders
-            if o.resting
+            if not o.terminal
             and (account is None or o.account == account)
             and (instrument is None or o.instrument.name == instrument)
         ]
+
+    def fillable(self, root: str) -> list[SimOrder]:
+        """Orders resting on ``root`` that the market can fill, oldest first."""
+        return [o for o in self.orders if o.fillable and o.instrument.contract.root == root]
 
     def add(self, order: SimOrder) -> None:
         """Register a new order under its id."""
         self.orders.append(order)
         self.ids[order.order_id.casefold()] = order
 
+    def lookup(self, order_id: str) -> SimOrder | None:
+        """The order known by ``order_id`` (current, former or custom id) in any account."""
+        return self.ids.get(order_id.casefold())
+
     def find(self, account: str, order_id: str) -> SimOrder | None:
         """The order known in ``account`` by ``order_id`` (current, former or custom id)."""
-        order = self.ids.get(order_id.casefold())
+        order = self.lookup(order_id)
         return order if order is not None and order.account == account else None
 
-    def cancel(self, order: SimOrder) -> list[str]:
-        """Cancel a resting order and its OCO siblings; returns every id cancelled."""
-        cancelled = []
-        for other in self._with_oco(order):
-            other.state = "Cancelled"
-            cancelled.append(other.order_id)
-        return cancelled
-
-    def fill(self, order: SimOrder, ticks: float) -> None:
-        """Fill ``order`` completely at ``ticks``, net it into the position, cancel OCO peers."""
-        order.state = "Filled"
-        order.filled = order.quantity
-        order.fill_ticks = ticks
-        key = (order.account, order.instrument.name)
-        position = self.positions.setdefault(key, SimPosition(order.account, order.instrument))
-        account = self.accounts[order.account.casefold()]
-        account.realized += self._net(position, order.sign * order.quantity, ticks)
-        if order.oco:
-            for other in self._with_oco(order):
-                if other is not order:
-                    other.state = "Cancelled"
-
-    def _with_oco(self, order: SimOrder) -> Iterator[SimOrder]:
-        if order.resting:
-            yield order
+    def oco_peers(self, order: SimOrder) -> Iterator[SimOrder]:
+        """The other live orders of ``order``'s OCO group (same ocoId, same account)."""
         if not order.oco:
             return
         for other in self.orders:
-            same_group = other.oco == order.oco and other.account == order.account
-            if other is not order and same_group and other.resting:
+            if (other is not order and other.oco == order.oco
+                    and other.account == order.account and not other.terminal):
                 yield other
+
+    def fill(self, order: SimOrder, ticks: float, quantity: int, epoch: float,
+             execution_id: str) -> Execution:
+        """Fill ``quantity`` of ``order`` at ``ticks``: order, position, P&L and execution.
+
+        OCO peers are the caller's business (``Exchange``), since cancelling takes time there.
+        """
+        quantity = min(quantity, order.remaining)
+        total = order.filled + quantity
+        order.fill_ticks = (order.fill_ticks * order.filled + ticks * quantity) / total
+        order.filled = total
+        key = (order.account, order.instrument.name)
+        position = self.positions.setdefault(key, SimPosition(order.account, order.instrument))
+        account = self.accounts[order.account.casefold()]
+        account.realized += self._net(position, order.sign * quantity, ticks)
+        execution = Execution(execution_id, order, ticks, quantity, epoch, position.quantity)
+        self.executions.append(execution)
+        price = order.instrument.contract.price(ticks)
+        order.history.append(Event("fill", epoch, detail={
+            "executionId": execution_id, "price": price, "quantity": quantity}))
+        state = "Filled" if order.remaining == 0 else "PartFilled"
+        average = order.instrument.contract.price(order.fill_ticks)
+        order.enter(state, epoch, filled=order.filled, averageFillPrice=average)
+        return execution
 
     @staticmethod
     def _net(position: SimPosition, signed_qty: int, ticks: float) -> float:
@@ -278,3 +210,4 @@ class Book:
         if position.quantity == 0:
             position.average_ticks = 0.0
         return realized
+

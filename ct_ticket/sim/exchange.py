@@ -1,47 +1,24 @@
-"""The simulated NT8 order handling: prices per root, fills, and the order/position commands.
+"""The simulated NT8 commands behind the API routes: place, flatten, close, reverse, cancel,
+change, replace and cancel-and-bracket, on top of the order engine in ``matching``.
 
-The fill rules are described in ``ct_ticket.sim.market``'s docstring. Nothing here locks:
-``Simulator`` serialises every call. Errors are raised as ``SimError`` with the body the
-API would answer (see ``errors``).
+Errors are raised as ``SimError`` with the body the API would answer (see ``errors``). Nothing
+here locks: ``Simulator`` serialises every call.
 """
 
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from ct_ticket.sim.book import Book, SimAccount, SimOrder, SimPosition
+from ct_ticket.sim.book import SimAccount, SimPosition
 from ct_ticket.sim.errors import SimError, invalid_account, invalid_request
-from ct_ticket.sim.instruments import CATALOGUE, Contract, ResolvedInstrument, resolve_instrument
-from ct_ticket.sim.validation import OrderTicket
+from ct_ticket.sim.instruments import ResolvedInstrument, resolve_instrument
+from ct_ticket.sim.matching import Matching
+from ct_ticket.sim.orders import CANCELLABLE_STATES, SimOrder
+from ct_ticket.sim.validation import Bracket, OrderTicket
 
-__all__ = ["Exchange", "Tape"]
-
-_STOP_BELOW = "Buy stop or buy stop limit orders can't be placed below the market."
-_STOP_ABOVE = "Sell stop or sell stop limit orders can't be placed above the market."
-
-
-@dataclass
-class Tape:
-    """One root's market: last price in ticks and the session statistics a quote shows."""
-
-    contract: Contract
-    last: int
-    open: int
-    high: int
-    low: int
-    close: int
-    volume: int
-
-    def move_to(self, ticks: int, traded: int) -> None:
-        """Record a trade at ``ticks`` of ``traded`` contracts."""
-        self.last = ticks
-        self.high = max(self.high, ticks)
-        self.low = min(self.low, ticks)
-        self.volume += traded
+__all__ = ["Exchange"]
 
 
 def _not_working(order_id: str) -> SimError:
@@ -49,22 +26,20 @@ def _not_working(order_id: str) -> SimError:
     return SimError(400, {"error": f"Order linked to '{order_id}' not found or already terminal."})
 
 
-class Exchange:
-    """Markets for every catalogue root plus the book of accounts, positions and orders."""
+def _market(instrument: ResolvedInstrument, action: str, quantity: int) -> OrderTicket:
+    return OrderTicket(instrument, action, quantity, "Market", "Day",
+                       None, None, None, None, None, None, None)
 
-    def __init__(
-        self, front_month: str, seed: int | None, wall_clock: Callable[[], float]
-    ) -> None:
-        self.book = Book()
-        self.front_month = front_month
-        self.wall_clock = wall_clock
-        self._walk_rng = random.Random(seed)
-        # Ids come from their own generator so placing orders never changes the price path.
-        self._id_rng = random.Random(None if seed is None else f"order-ids-{seed}")
-        self.tapes: dict[str, Tape] = {}
-        for root, contract in CATALOGUE.items():
-            start = contract.to_ticks(contract.start_price)
-            self.tapes[root] = Tape(contract, start, start, start, start, start - 12, 150_000)
+
+class Exchange(Matching):
+    """The order engine plus the commands the API routes call."""
+
+    def __init__(self, front_month: str, seed: int | None, clock: Callable[[], float],
+                 wall_clock: Callable[[], float]) -> None:
+        super().__init__(front_month, seed, clock, wall_clock)
+        # The docs: with no position cancel_and_bracket enters an OCO "straddle". True answers
+        # 400 instead, as a cautious add-on configuration might.
+        self.refuse_flat_bracket = False
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -88,95 +63,11 @@ class Exchange:
         found = self.book.positions.get((account, instrument))
         return found if found is not None and found.quantity else None
 
-    # -- prices and fills ------------------------------------------------------------------
-
-    def move(self, root: str, ticks: int, traded: int) -> None:
-        """Trade ``root`` at ``ticks`` and fill whatever the move reaches."""
-        self.tapes[root].move_to(ticks, traded)
-        self.match(root)
-
-    def step(self, skip: frozenset[str] = frozenset()) -> None:
-        """Random-walk every root (but those in ``skip``) one tick up or down."""
-        for root, tape in self.tapes.items():
-            # Draw for skipped roots too, so the path of the others does not depend on ``skip``.
-            delta, traded = self._walk_rng.choice((-1, 1)), self._walk_rng.randint(1, 40)
-            if root not in skip:
-                self.move(root, max(1, tape.last + delta), traded)
-
-    def new_order_id(self) -> str:
-        """A fresh NT8-style id: a GUID's 32 hex digits without dashes."""
-        return f"{self._id_rng.getrandbits(128):032x}"
-
-    def match(self, root: str) -> None:
-        """Give every resting order on ``root`` the chance to trigger or fill."""
-        for order in [o for o in self.book.resting() if o.instrument.contract.root == root]:
-            if order.resting:  # an OCO peer's fill earlier in this loop may have cancelled it
-                self.work(order, placing=False)
-
-    def work(self, order: SimOrder, placing: bool) -> None:
-        """Trigger and/or fill ``order`` against the current market."""
-        last = self.tapes[order.instrument.contract.root].last
-        market = last + 1 if order.sign > 0 else last  # the ask for a buy, the bid for a sell
-        if order.order_type == "Market":
-            self.book.fill(order, market)
-            return
-        if order.stop_ticks is not None and not order.triggered:
-            if order.sign * (last - order.stop_ticks) < 0:
-                return  # buy stop above / sell stop below the market: keep waiting
-            order.triggered = True
-            if order.order_type == "StopMarket":
-                self.book.fill(order, market)
-                return
-            order.state = "Working"
-        assert order.limit_ticks is not None  # only Limit and StopLimit get here
-        if order.sign * (order.limit_ticks - last) >= 0:
-            # Marketable on arrival: limit or better. Resting: filled at the limit itself.
-            better = min if order.sign > 0 else max
-            self.book.fill(order, better(order.limit_ticks, market) if placing
-                           else order.limit_ticks)
-
-    def _wrong_side(self, order: SimOrder) -> str | None:
-        if order.stop_ticks is None or order.triggered:
-            return None
-        last = self.tapes[order.instrument.contract.root].last
-        if order.sign > 0 and order.stop_ticks <= last:
-            return _STOP_BELOW
-        if order.sign < 0 and order.stop_ticks >= last:
-            return _STOP_ABOVE
-        return None
-
     # -- placing ---------------------------------------------------------------------------
 
-    def _submit(
-        self, account: SimAccount, ticket: OrderTicket, name: str = "", closing: bool = False
-    ) -> SimOrder:
-        to_ticks = ticket.instrument.contract.to_ticks
-        order = SimOrder(
-            order_id=ticket.order_id or self.new_order_id(),
-            account=account.name,
-            instrument=ticket.instrument,
-            action=ticket.action,
-            order_type=ticket.order_type,
-            quantity=ticket.quantity,
-            time_in_force=ticket.time_in_force,
-            created=self.wall_clock(),
-            limit_ticks=None if ticket.limit_price is None else to_ticks(ticket.limit_price),
-            stop_ticks=None if ticket.stop_price is None else to_ticks(ticket.stop_price),
-            oco=ticket.oco_id or "",
-            name=name or ("Entry" if ticket.strategy else ""),
-        )
-        self.book.add(order)
-        # Closing is NT8's own flatten, which the simulator lets through even when disconnected.
-        rejected = account.connection_status != "Connected" and not closing
-        if rejected or self._wrong_side(order):
-            order.state = "Rejected"  # NT8 rejects after accepting the submission
-            return order
-        order.state = "Accepted" if order.stop_ticks is not None else "Working"
-        self.work(order, placing=True)
-        return order
-
     def _check_custom_id(self, ticket: OrderTicket) -> None:
-        if ticket.order_id is not None and ticket.order_id.casefold() in self.book.ids:
+        # Ids are unique across accounts: the lifecycle endpoint finds an order by id alone.
+        if ticket.order_id is not None and self.book.lookup(ticket.order_id) is not None:
             raise invalid_request(f"orderId '{ticket.order_id}' is already in use")
 
     def _check_guards(self, account: SimAccount, ticket: OrderTicket) -> None:
@@ -205,15 +96,15 @@ class Exchange:
             self.flatten(found.name, ticket.instrument.name)
         else:
             self._check_guards(found, ticket)
-        return self._submit(found, ticket).order_id
+        via = "FlatPlaceOrder" if flatten_first else "PlaceOrder"
+        return self.submit(found, ticket, via).order_id
 
     # -- positions -------------------------------------------------------------------------
 
-    def _close(self, position: SimPosition, quantity: int) -> None:
+    def _close(self, position: SimPosition, quantity: int, via: str) -> None:
         action = "Sell" if position.quantity > 0 else "Buy"
-        ticket = OrderTicket(position.instrument, action, quantity, "Market", "Day",
-                             None, None, None, None, None, None, None)
-        self._submit(self.account(position.account), ticket, name="Close", closing=True)
+        ticket = _market(position.instrument, action, quantity)
+        self.submit(self.account(position.account), ticket, via, name="Close", closing=True)
 
     def flatten(
         self, account: str, instrument: str | None, direction: int = 0
@@ -230,13 +121,13 @@ class Exchange:
         ]
         # A long/short filter only cancels orders of the instruments it flattens.
         touched = {p.instrument.name for p in closing}
-        cancelled: list[str] = []
-        for order in self.book.resting(account, instrument):
-            if order.resting and (direction == 0 or order.instrument.name in touched):
-                cancelled += self.book.cancel(order)
+        cancelled = [
+            self.cancel_now(order) for order in self.book.live(account, instrument)
+            if direction == 0 or order.instrument.name in touched
+        ]
         closed = [self.view(p) for p in closing]
         for position in closing:
-            self._close(position, abs(position.quantity))
+            self._close(position, abs(position.quantity), "Flatten")
         return closed, cancelled
 
     def close_position(
@@ -258,7 +149,7 @@ class Exchange:
         if wanted == size:
             return self.flatten(name, instrument.name)[0]
         closed = [self.view(position)]
-        self._close(position, wanted)
+        self._close(position, wanted, "ClosePosition")
         return closed
 
     def _reversible(self, account: str, instrument: ResolvedInstrument) -> SimPosition:
@@ -274,46 +165,48 @@ class Exchange:
         position = self._reversible(account, instrument)
         size, action = abs(position.quantity), "Sell" if position.quantity > 0 else "Buy"
         self.flatten(position.account, instrument.name)
-        ticket = OrderTicket(instrument, action, size, "Market", "Day",
-                             None, None, None, None, None, None, None)
-        return self._submit(self.account(position.account), ticket).order_id
+        ticket = _market(instrument, action, size)
+        return self.submit(self.account(position.account), ticket, "Reverse").order_id
 
     def reverse_position(self, account: str, ticket: OrderTicket) -> str:
         """Close the open position, then place ``ticket`` (the explicit reverse)."""
         position = self._reversible(account, ticket.instrument)
         self._check_custom_id(ticket)
         self.flatten(position.account, ticket.instrument.name)
-        return self._submit(self.account(position.account), ticket).order_id
+        return self.submit(self.account(position.account), ticket, "ReversePosition").order_id
 
     # -- orders ----------------------------------------------------------------------------
 
     def cancel_orders(self, account: str, instrument: ResolvedInstrument | None) -> list[str]:
-        """Cancel every resting order of the account (or of one instrument in it)."""
+        """Cancel every live order of the account (or of one instrument in it)."""
         name = self.account(account).name
         cancelled: list[str] = []
-        for order in self.book.resting(name, None if instrument is None else instrument.name):
-            if order.resting:
-                cancelled += self.book.cancel(order)
+        for order in self.book.live(name, None if instrument is None else instrument.name):
+            if order.state in CANCELLABLE_STATES:
+                cancelled += [i for i in self.request_cancel(order) if i not in cancelled]
         return cancelled
 
     def working(self, account: str, order_id: str) -> SimOrder:
-        """The resting order ``order_id`` of ``account``, or the stable "not found" 400."""
+        """The cancellable order ``order_id`` of ``account``, or the stable "not found" 400."""
         order = self.book.find(self.account(account).name, order_id)
-        if order is None or not order.resting:
+        if order is None or order.state not in CANCELLABLE_STATES:
             raise _not_working(order_id)
         return order
 
     def cancel_order(self, account: str, order_id: str) -> str:
-        """Cancel one resting order (and its OCO peers); returns its id."""
+        """Ask to cancel one order (NT8 cancels its OCO peers too); returns its id."""
+        order = self.book.find(self.account(account).name, order_id)
+        if order is not None and order.state == "CancelPending":
+            return order.order_id  # asked twice while in flight: nothing more to do
         order = self.working(account, order_id)
-        self.book.cancel(order)
+        self.request_cancel(order)
         return order.order_id
 
     def change_order(
         self, account: str, order_id: str, quantity: int | None, limit_price: float | None,
         stop_price: float | None,
     ) -> str:
-        """Change a resting order; like NT8 it answers with a new id (the old one stays valid)."""
+        """Change a live order; like NT8 it answers with a new id (the old one stays valid)."""
         order = self.working(account, order_id)
         if quantity is None and limit_price is None and stop_price is None:
             raise invalid_request("Nothing to change: give quantity, limitPrice or stopPrice")
@@ -321,6 +214,8 @@ class Exchange:
             raise invalid_request(f"limitPrice does not apply to a {order.order_type} order")
         if stop_price is not None and order.stop_ticks is None:
             raise invalid_request(f"stopPrice does not apply to a {order.order_type} order")
+        if quantity is not None and quantity <= order.filled:
+            raise invalid_request(f"quantity must be more than the {order.filled} already filled")
         contract = order.instrument.contract
         before = (order.quantity, order.limit_ticks, order.stop_ticks)
         order.quantity = quantity or order.quantity
@@ -328,18 +223,77 @@ class Exchange:
             order.limit_ticks = contract.to_ticks(limit_price)
         if stop_price is not None:
             order.stop_ticks = contract.to_ticks(stop_price)
-        problem = self._wrong_side(order)
+        problem = self.wrong_side(order)
         if problem:
             order.quantity, order.limit_ticks, order.stop_ticks = before
             raise invalid_request(problem)
+        state, now = order.state, self.now()
         order.order_id = self.new_order_id()
-        self.book.ids[order.order_id] = order
-        self.work(order, placing=True)
+        self.book.ids[order.order_id.casefold()] = order
+        order.enter("ChangePending", now, orderId=order.order_id)
+        order.enter(state, now, quantity=order.quantity, limitPrice=limit_price,
+                    stopPrice=stop_price)
+        if order.fillable:
+            self.work(order, placing=True)
         return order.order_id
 
     def replace_order(self, account: str, order_id: str, ticket: OrderTicket) -> str:
-        """Cancel one resting order and place ``ticket`` instead; returns the new id."""
+        """Cancel one live order and place ``ticket`` instead; returns the new id."""
         order = self.working(account, order_id)
         self._check_custom_id(ticket)
-        order.state = "Cancelled"  # only this order: a replace is not an OCO cancel
-        return self._submit(self.account(account), ticket).order_id
+        self.cancel_now(order)  # only this order: a replace is not an OCO cancel
+        return self.submit(self.account(account), ticket, "Replace").order_id
+
+    # -- cancel and bracket ----------------------------------------------------------------
+
+    def cancel_and_bracket(self, account: str, bracket: Bracket) -> dict[str, Any]:
+        """Cancel the instrument's live orders, then place a target and a stop as an OCO pair.
+
+        Sized to the position (clamped to it); with no position the docs' OCO entry, or a 400
+        with ``refuse_flat_bracket``. The pair is dropped if the position goes flat before NT8
+        takes it.
+        """
+        found = self.account(account)
+        name = bracket.instrument.name
+        position = self.open_position(found.name, name)
+        side = 1 if bracket.action == "Buy" else -1
+        if position is None:
+            if self.refuse_flat_bracket:
+                raise SimError(400, {"error": f"No position found for instrument '{name}' "
+                                              f"in account '{account}'"})
+            if bracket.quantity is None:
+                raise invalid_request("quantity is required when there is no position")
+            quantity = bracket.quantity
+        else:
+            if (position.quantity > 0) != (side > 0):
+                raise invalid_request(f"action {bracket.action} does not match the "
+                                      f"{position.market_position} position in {name}")
+            size = abs(position.quantity)
+            quantity = size if bracket.quantity is None else min(bracket.quantity, size)
+        cancelled = [self.cancel_now(order) for order in self.book.live(found.name, name)]
+        oco = bracket.oco_id or f"bracket-{self.new_order_id()[:16]}"
+        exit_action = "Sell" if side > 0 else "Buy"
+        guard = None if position is None else self._still_open(found.name, name)
+        placed: dict[str, str | None] = {"takeProfitOrderId": None, "stopLossOrderId": None}
+        for key, order_type, price, label in (
+            ("takeProfitOrderId", "Limit", bracket.take_profit, "Profit target"),
+            ("stopLossOrderId", "StopMarket", bracket.stop_loss, "Stop loss"),
+        ):
+            if price is None:
+                continue
+            ticket = OrderTicket(
+                bracket.instrument, exit_action, quantity, order_type, bracket.time_in_force,
+                price if order_type == "Limit" else None,
+                price if order_type == "StopMarket" else None, oco, None, None, None, None)
+            placed[key] = self.submit(found, ticket, "CancelAndBracket", name=label,
+                                      guard=guard).order_id
+        return {"cancelledOrderIds": cancelled,
+                "orderIds": [i for i in placed.values() if i is not None],
+                **placed, "ocoId": oco, "quantity": quantity}
+
+    def _still_open(self, account: str, instrument: str) -> Callable[[], str | None]:
+        def guard() -> str | None:
+            if self.open_position(account, instrument) is None:
+                return "Position went flat before the bracket was placed; bracket dropped."
+            return None
+        return guard

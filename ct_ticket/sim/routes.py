@@ -13,7 +13,12 @@ from typing import Any
 
 from ct_ticket.sim.errors import invalid_request
 from ct_ticket.sim.market import Simulator
-from ct_ticket.sim.validation import optional_instrument, optional_string, parse_order
+from ct_ticket.sim.validation import (
+    optional_instrument,
+    optional_string,
+    parse_bracket,
+    parse_order,
+)
 
 __all__ = ["ROUTES", "Call", "Route"]
 
@@ -162,6 +167,41 @@ def get_order(sim: Simulator, call: Call) -> Any:
     return _ok(sim.order_api(call.params["account"], call.params["orderId"]))
 
 
+def _query_int(call: Call, name: str, default: int) -> int:
+    text = call.arg(name)
+    if text is None or text == "":
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise invalid_request(f"{name} must be an integer") from None
+
+
+def order_lifecycle(sim: Simulator, call: Call) -> Any:
+    """GET accounts/{account}/orders/{orderId}/lifecycle?includeFills=&includeRaw=&limit=."""
+    include_fills = call.arg("includeFills") in (None, "") or _flag(call, "includeFills")
+    return _ok(sim.lifecycle_api(
+        call.params["account"], call.params["orderId"], include_fills,
+        _flag(call, "includeRaw"), _query_int(call, "limit", 200)))
+
+
+def list_executions(sim: Simulator, call: Call) -> Any:
+    """GET accounts/{account}/executions?lookbackTime= (seconds, default 320, max 900)."""
+    lookback = _query_int(call, "lookbackTime", 320)
+    return _ok({"executions": sim.executions_api(call.params["account"], lookback)})
+
+
+def get_execution(sim: Simulator, call: Call) -> Any:
+    """GET accounts/{account}/executions/{executionId}."""
+    return _ok(sim.execution_api(call.params["account"], call.params["executionId"]))
+
+
+def cancel_and_bracket(sim: Simulator, call: Call) -> Any:
+    """POST accounts/{account}/orders/cancel_and_bracket (body and answer unconfirmed, §7)."""
+    bracket = parse_bracket(call.body, sim.front_month)
+    return _ok(sim.cancel_and_bracket(call.params["account"], bracket))
+
+
 def cancel_order(sim: Simulator, call: Call) -> Any:
     """POST accounts/{account}/orders/{orderId}/cancel."""
     return _ok({"orderId": sim.cancel_order(call.params["account"], call.params["orderId"])})
@@ -254,10 +294,14 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "accounts/{account}/orders/place", place_order),
     Route("POST", "accounts/{account}/orders/flatplace", flat_place_order),
     Route("POST", "accounts/{account}/orders/cancel", cancel_orders),
+    Route("POST", "accounts/{account}/orders/cancel_and_bracket", cancel_and_bracket),
     Route("GET", "accounts/{account}/orders/{orderId}", get_order),
+    Route("GET", "accounts/{account}/orders/{orderId}/lifecycle", order_lifecycle),
     Route("POST", "accounts/{account}/orders/{orderId}/cancel", cancel_order),
     Route("PUT", "accounts/{account}/orders/{orderId}/change", change_order),
     Route("POST", "accounts/{account}/orders/{orderId}/replace", replace_order),
+    Route("GET", "accounts/{account}/executions", list_executions),
+    Route("GET", "accounts/{account}/executions/{executionId}", get_execution),
     Route("GET", "positions", all_positions),
     Route("POST", "positions/flatten", flatten_everything),
     Route("GET", "market/quote", get_quote),

@@ -14,7 +14,9 @@ Each client frame is charged to the shared bucket (over it: an ``error`` frame).
 
 Every ``sim.streams.push_interval`` seconds while NT8 is connected the price walk is given its
 chance (as a REST request would) and the connection gets ``marketData`` with the subscribed
-quotes that changed, and ``pnlUpdate`` when its interval is due. With ``sim.stream_garbage``
+quotes that changed, and ``pnlUpdate`` when its interval is due (with each account's
+``positions`` unless ``sim.stream_pnl_positions`` is False). No order or fill frames: the
+reference documents none (§10), so a client follows orders over REST. With ``sim.stream_garbage``
 each push is preceded by a junk frame. ``sim.stream_drop()`` makes the endpoint return without
 a close frame, so uvicorn closes the socket under the client, as a lost network would.
 
@@ -259,10 +261,12 @@ class _Session:
             accounts = [
                 {"account": account["name"],
                  "realizedProfitLoss": account["item"]["realizedProfitLoss"],
-                 "unrealizedProfitLoss": account["item"]["unrealizedProfitLoss"],
-                 "positions": sim.positions_api(account["name"])}
+                 "unrealizedProfitLoss": account["item"]["unrealizedProfitLoss"]}
                 for account in sim.accounts_api()
             ]
+            if sim.stream_pnl_positions:  # off: frames that do not prove the position (§12)
+                for entry in accounts:
+                    entry["positions"] = sim.positions_api(entry["account"])
             epoch = int(sim.wall_clock() * 1000)
         await self._send_json({"type": "pnlUpdate", "epoch": epoch, "accounts": accounts})
         self.last_pnl = asyncio.get_running_loop().time()

@@ -19,9 +19,11 @@ __all__ = [
     "ACTIONS",
     "ORDER_TYPES",
     "TIME_IN_FORCE",
+    "Bracket",
     "OrderTicket",
     "optional_instrument",
     "optional_string",
+    "parse_bracket",
     "parse_order",
     "parse_order_change",
 ]
@@ -160,4 +162,52 @@ def parse_order_change(
         _int(body, "quantity", 1),
         _price(body, "limitPrice", instrument),
         _price(body, "stopPrice", instrument),
+    )
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """A validated cancel_and_bracket body (§7; its field names are unconfirmed)."""
+
+    instrument: ResolvedInstrument
+    action: str  # the side of the position protected: "Buy" for a long
+    quantity: int | None
+    take_profit: float | None
+    stop_loss: float | None
+    oco_id: str | None
+    time_in_force: str
+
+
+def _either(body: dict[str, Any], *names: str) -> Any:
+    """The first of ``names`` present in ``body`` (camelCase first, webhook spelling after)."""
+    for name in names:
+        if body.get(name) is not None:
+            return {name: body[name]}
+    return {}
+
+
+def parse_bracket(body: dict[str, Any], front_month: str) -> Bracket:
+    """Validate a cancel_and_bracket body: ``instrument``, ``action`` (the position's side),
+    ``quantity`` (optional: the position's size), ``takeProfit`` and/or ``stopLoss`` prices,
+    ``ocoId`` and ``timeInForce`` (GTC unless given). The webhook spellings ``qty``,
+    ``take_profit`` and ``stop_loss`` are accepted too."""
+    missing = [field for field in ("instrument", "action") if body.get(field) in (None, "")]
+    if missing:
+        raise invalid_request(f"Missing required field(s): {', '.join(missing)}")
+    instrument = resolve_instrument(body["instrument"], front_month)
+    quantity_field = _either(body, "quantity", "qty")
+    target_field = _either(body, "takeProfit", "take_profit")
+    stop_field = _either(body, "stopLoss", "stop_loss")
+    if not target_field and not stop_field:
+        raise invalid_request("Give takeProfit and/or stopLoss")
+    name = next(iter(quantity_field), "quantity")
+    return Bracket(
+        instrument=instrument,
+        action=_enum(body, "action", ACTIONS),
+        quantity=_int({name: quantity_field.get(name)}, name, 1),
+        take_profit=_price({**target_field}, next(iter(target_field), "takeProfit"), instrument),
+        stop_loss=_price({**stop_field}, next(iter(stop_field), "stopLoss"), instrument),
+        oco_id=optional_string(body, "ocoId"),
+        time_in_force=(_enum(body, "timeInForce", TIME_IN_FORCE)
+                       if body.get("timeInForce") else "Gtc"),
     )

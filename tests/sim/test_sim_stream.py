@@ -188,3 +188,37 @@ def test_garbage_mode_interleaves_every_kind_of_junk(sim: Simulator, served: Ser
         return [await ws.recv() for _ in range(len(GARBAGE_FRAMES))]
 
     assert _run(served, body) == list(GARBAGE_FRAMES)
+
+
+def test_pnl_frames_can_leave_positions_out(sim: Simulator, served: ServedSim) -> None:
+    sim.stream_pnl_positions = False
+
+    async def body(ws: ClientConnection) -> list[dict[str, Any]]:
+        await _send(ws, action="streamPnl", enabled=True, interval=100)
+        accounts: list[dict[str, Any]] = (await _next(ws, "pnlUpdate"))["accounts"]
+        return accounts
+
+    accounts = _run(served, body)
+    assert {a["account"] for a in accounts} == {"Sim101", "Sim102", "Apex-12"}
+    assert all("positions" not in a for a in accounts)
+    assert next(a for a in accounts if a["account"] == "Sim102")["unrealizedProfitLoss"] == 20.0
+
+
+def test_rest_and_the_stream_spend_one_rate_budget(
+        sim: Simulator, served: ServedSim, clock: FakeClock) -> None:
+    import httpx
+
+    with httpx.Client(base_url=served.url, headers=BEARER) as http:
+        for _ in range(19):  # the handshake below takes the 20th token of the burst
+            assert http.get("/v1/api/accounts").status_code == 200
+
+    async def body(ws: ClientConnection) -> dict[str, Any]:
+        await _send(ws, action="subscribe", instruments=["ES"])
+        return await _next(ws, "error")
+
+    refused = _run(served, body)
+    assert refused["error"] == "Rate limit exceeded"
+    with httpx.Client(base_url=served.url, headers=BEARER) as http:
+        assert http.get("/v1/api/accounts").status_code == 429
+        clock.advance(1.0)  # 3 a second refill, for REST and stream alike
+        assert http.get("/v1/api/accounts").status_code == 200
