@@ -27,7 +27,6 @@ from ct_ticket.api.errors import (
     RateLimitedError,
     TransportError,
 )
-from ct_ticket.api.wire import Account, OrderAck, Position, Quote
 from ct_ticket.events import (
     AccountsLoaded,
     Action,
@@ -43,7 +42,15 @@ from ct_ticket.events import (
     WorkingOrdersUpdated,
     describe_position,
 )
-from ct_ticket.model import OrderRequest, instrument_problem, normalize_instrument
+from ct_ticket.model import (
+    Account,
+    OrderAck,
+    OrderRequest,
+    Position,
+    Quote,
+    instrument_problem,
+    normalize_instrument,
+)
 from ct_ticket.rails import RecentOrders
 
 __all__ = ["Ticket"]

@@ -17,13 +17,15 @@ from ct_ticket.events import (
 )
 from ct_ticket.feed import Feed
 from ct_ticket.model import (
+    AccountKind,
+    Breach,
     OrderRequest,
     OrderValidationError,
     Side,
     instrument_problem,
     normalize_instrument,
 )
-from ct_ticket.rails import AccountKind, Breach, check_limits
+from ct_ticket.rails import check_limits
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.dialogs import ConfirmDialog, ask
@@ -116,8 +118,8 @@ class TicketWindow(TicketDisplay):
         settings = self.settings
         if settings.geometry is not None:
             self.restoreGeometry(settings.geometry)
-        self.quantity_field.setRange(1, settings.max_quantity)
-        self.quantity_field.setValue(min(settings.quantity, settings.max_quantity))
+        self.quantity_field.setRange(1, settings.quantity_cap)
+        self.quantity_field.setValue(min(settings.quantity, settings.quantity_cap))
         self._select_data(self.order_type_picker, settings.order_type)
         self._select_data(self.time_in_force_picker, settings.time_in_force)
         self.atm_strategy_field.setText(settings.atm_strategy)

@@ -8,7 +8,6 @@ import time
 from PySide6.QtCore import Signal
 from shiboken6 import isValid
 
-from ct_ticket.api.wire import Account
 from ct_ticket.events import (
     AccountsLoaded,
     AuthFailed,
@@ -25,6 +24,7 @@ from ct_ticket.events import (
     format_price,
 )
 from ct_ticket.feed import Feed, FeedState
+from ct_ticket.model import Account
 from ct_ticket.settings import Settings
 from ct_ticket.sounds import Sound, SoundPlayer
 from ct_ticket.ticket import Ticket

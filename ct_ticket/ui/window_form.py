@@ -9,17 +9,18 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
 
 from ct_ticket.events import Status, StatusLevel
 from ct_ticket.model import (
+    AccountKind,
     OrderRequest,
     OrderType,
     OrderValidationError,
     Side,
+    account_kind,
     build_order,
     contract_spec,
     needs_limit_price,
     needs_stop_price,
     normalize_instrument,
 )
-from ct_ticket.rails import AccountKind, account_kind
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.theme import set_style_property
@@ -132,7 +133,7 @@ class TicketForm(TicketView):
             limit_price=self._price(self.limit_price_field),
             stop_price=self._price(self.stop_price_field),
             oco_id=self.oco_id_field.text(), atm_strategy=self.atm_strategy_field.text(),
-            tick_size=self._tick(), max_quantity=self.settings.max_quantity)
+            tick_size=self._tick(), quantity_cap=self.settings.quantity_cap)
 
     def _order_words(self) -> str:
         kind = self.order_type()
