@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import httpx
 
@@ -30,6 +29,13 @@ from ct_ticket.api.errors import (
     RejectedError,
     ServerError,
     TransportError,
+)
+from ct_ticket.api.transport import (
+    NOT_JSON,
+    decode_json,
+    query_string,
+    retry_after_seconds,
+    transport_error,
 )
 from ct_ticket.model import (
     Account,
@@ -192,13 +198,13 @@ class CrossTradeClient:
     async def _send_once(self, method: str, path: str, params: Mapping[str, str] | None,
                          body: Mapping[str, Any] | None, auth: httpx.Auth | None = None) -> Any:
         started = time.perf_counter()
-        url = f"{path}?{_query(params)}" if params else path
+        url = f"{path}?{query_string(params)}" if params else path
         try:
             async with self._http.stream(method, url, json=body,
                                          auth=auth or self._auth) as response:
                 raw = await self._read_limited(response, method, path)
         except httpx.TransportError as error:
-            raise _transport_error(error, method, path) from None
+            raise transport_error(error, method, path) from None
         log.info("%s %s -> %d in %.0f ms", method, path, response.status_code,
                  (time.perf_counter() - started) * 1000)
         return self._interpret(response, raw, method, path)
@@ -222,8 +228,8 @@ class CrossTradeClient:
         if 300 <= status < 400:
             raise BadResponseError(f"HTTP {status} redirect; is the base URL right?",
                                    method=method, path=path, status=status)
-        payload = _decode_json(raw)
-        if payload is _NOT_JSON and status < 500 and status not in (401, 403, 408, 429):
+        payload = decode_json(raw)
+        if payload is NOT_JSON and status < 500 and status not in (401, 403, 408, 429):
             looks_html = raw.lstrip()[:1] == b"<"
             raise BadResponseError(
                 f"HTTP {status} with {'an HTML page' if looks_html else 'a body that is not JSON'}",
@@ -236,7 +242,7 @@ class CrossTradeClient:
             # The bridge to NT8 is down; the docs warn a placement may or may not have reached it.
             raise NotConnectedError("HTTP 408", status=status, may_have_executed=is_post, **common)
         if status == 429:
-            retry_after = _retry_after(response.headers.get("retry-after"))
+            retry_after = retry_after_seconds(response.headers.get("retry-after"))
             self.rate_limited_until = time.monotonic() + retry_after
             raise RateLimitedError("HTTP 429", retry_after=retry_after, **common)
         if status >= 500:
@@ -391,50 +397,3 @@ class CrossTradeClient:
         """Several quotes in one call (CrossTrade answers with a bare array)."""
         names = ",".join(normalize_instrument(i) for i in instruments)
         return await self._get(wire.parse_quotes, f"{API}/market/quote", {"instrument": names})
-
-
-_NOT_JSON = object()
-
-
-def _query(params: Mapping[str, str]) -> str:
-    """A query string with spaces as %20, as the reference shows (`ES%2003-26`), not '+'."""
-    return urlencode(params, quote_via=quote, safe=",")
-
-
-def _decode_json(raw: bytes) -> Any:
-    if not raw.strip():
-        return {}
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return _NOT_JSON
-
-
-def _retry_after(header: str | None) -> float:
-    """Seconds from a Retry-After header; one second when absent or unreadable."""
-    try:
-        return max(1.0, float(header)) if header else 1.0
-    except ValueError:
-        return 1.0
-
-
-def _transport_error(error: httpx.TransportError, method: str, path: str) -> TransportError:
-    """Classify an httpx failure, knowing whether the request can have reached the server."""
-    # httpx raises LocalProtocolError while building the request head (an illegal header value,
-    # such as a token pasted with a line break): nothing was written to the socket.
-    never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
-                            | httpx.LocalProtocolError | httpx.UnsupportedProtocol)
-    if isinstance(error, httpx.ConnectTimeout):
-        reason = "connection timed out"
-    elif isinstance(error, httpx.ConnectError):
-        reason = "connection refused or no network"
-    elif isinstance(error, httpx.ReadTimeout):
-        reason = "timed out waiting for the answer"
-    elif isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
-        reason = "connection closed before the answer"
-    elif isinstance(error, httpx.LocalProtocolError):
-        reason = "the API token has a space, line break or control character in it"
-    else:
-        reason = type(error).__name__
-    return TransportError(reason, method=method, path=path, request_sent=not never_sent)
-
