@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
     from ct_ticket.api.client import CrossTradeClient
     from ct_ticket.api.stream import StreamClient
+    from ct_ticket.session import TokenSession
     from ct_ticket.sim import ServedSim
-    from ct_ticket.ui.token_session import TokenSession
     from ct_ticket.ui.window import TicketWindow
 
 __all__ = ["main", "parse_args"]
@@ -144,8 +144,8 @@ def open_backend(args: argparse.Namespace, token: str) -> Backend:
         return Backend(CrossTradeClient(token, base_url=base_url), base_url)
     import httpx
 
+    from ct_ticket.session import DEMO_TOKEN
     from ct_ticket.sim import Simulator, create_app
-    from ct_ticket.ui.token_session import DEMO_TOKEN
 
     sim_app = create_app(Simulator())
     client = CrossTradeClient(DEMO_TOKEN, base_url="http://127.0.0.1",
@@ -172,10 +172,11 @@ async def connect_stream(backend: Backend, window: TicketWindow, session: TokenS
 
 async def run(args: argparse.Namespace, app: QApplication) -> int:
     """Build the window, run it until it closes, then finish in-flight work and clean up."""
+    from ct_ticket.session import TokenSession
     from ct_ticket.settings import Settings
     from ct_ticket.ticket import Ticket
     from ct_ticket.ui import theme
-    from ct_ticket.ui.token_session import TokenSession
+    from ct_ticket.ui.token_controller import TokenController
     from ct_ticket.ui.window import TicketWindow
 
     theme.follow_system_theme(app)  # applies now, and again when the desktop switches
@@ -185,7 +186,9 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     token = await session.load()
     backend = open_backend(args, token or "")
     client = backend.client
+    session.bind(client)
     ticket = Ticket(client)
+    session.watch(ticket)
     window = TicketWindow(ticket, settings)
     if args.demo:
         window.setWindowTitle("ct-ticket — DEMO (simulated CrossTrade)")
@@ -196,7 +199,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             closed.set_result(None)
 
     app.lastWindowClosed.connect(window_closed)
-    session.attach(window, client, interactive=args.screenshot is None)
+    tokens = TokenController(session, window, interactive=args.screenshot is None)
 
     exit_code = 0
     if args.screenshot is not None:
@@ -215,7 +218,7 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     if token or args.demo:
         window.start()
     else:
-        session.missing_token(window)
+        tokens.missing_token()
     # The stream comes second: the first paint and the first load never wait for it. A
     # screenshot is taken at the first load, before a stream could matter, so it goes without.
     streaming = (asyncio.ensure_future(connect_stream(backend, window, session))

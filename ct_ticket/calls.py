@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from ct_ticket.api.client import CrossTradeClient
 from ct_ticket.api.errors import CrossTradeError
-from ct_ticket.api.wire import OrderAck
 from ct_ticket.events import Action
-from ct_ticket.model import OrderRequest
+from ct_ticket.model import OrderAck, OrderRequest
 from ct_ticket.wording import describe_position, working_words
 
 __all__ = ["call_for", "read_blast_radius"]

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ct_ticket.api.wire import Account, Position, Quote
+from ct_ticket.model import Account, Position, Quote
 
 __all__ = [
     "AccountsLoaded",

@@ -33,8 +33,7 @@ from ct_ticket.api.stream_messages import (
     StreamQuote,
     StreamState,
 )
-from ct_ticket.api.wire import Quote
-from ct_ticket.model import normalize_instrument
+from ct_ticket.model import Quote, normalize_instrument
 from ct_ticket.ticket import Ticket
 
 __all__ = ["Feed", "FeedState", "StreamSource"]

@@ -1,77 +1,33 @@
-"""Safety rails the ticket keeps on itself: sim or live, precautionary limits, the same order twice.
+"""Safety rails the ticket keeps on itself: precautionary limits, the same order twice.
 
-These are warnings that hold a send until the trader says "Send anyway"; CrossTrade and NT8
-remain the real risk controls. Pure Python: no Qt, no httpx.
+The values (sim or live, the limits, a breach) are model types (model/limits.py); the rules
+that apply them live here. These are warnings that hold a send until the trader says "Send
+anyway"; CrossTrade and NT8 remain the real risk controls. Pure Python: no Qt, no httpx.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 
-from ct_ticket.api.wire import Account, Quote
 from ct_ticket.events import Action
-from ct_ticket.model import OrderRequest, OrderType, Side, contract_spec
+from ct_ticket.model import (
+    AccountKind,
+    Breach,
+    Limits,
+    OrderRequest,
+    OrderType,
+    Quote,
+    Side,
+    contract_spec,
+)
 
-__all__ = [
-    "DEFAULT_LIMITS",
-    "REPEAT_WINDOW_S",
-    "AccountKind",
-    "Breach",
-    "Limits",
-    "RecentOrders",
-    "Review",
-    "account_kind",
-    "check_limits",
-    "review_send",
-]
+__all__ = ["REPEAT_WINDOW_S", "RecentOrders", "Review", "check_limits", "review_send"]
 
 REPEAT_WINDOW_S = 5.0  # "the same order within N seconds" asks first (DAS uses 10 s)
-
-_SIM_PROVIDERS = {"simulator", "playback", "sim", "replay"}
-# NT8 and prop-firm conventions for practice accounts: Sim101, SimApex..., DEMO..., Playback101
-_SIM_NAME = re.compile(r"^(sim|demo|playback|paper|practice)", re.IGNORECASE)
-
-
-class AccountKind(StrEnum):
-    SIM = "sim"
-    LIVE = "live"
-
-
-def account_kind(name: str, account: Account | None = None) -> AccountKind:
-    """SIM when the provider or the name says simulated; anything else counts as LIVE, the
-    cautious reading (a live account mistaken for sim is the expensive mistake)."""
-    if account is not None and account.provider.strip().lower() in _SIM_PROVIDERS:
-        return AccountKind.SIM
-    return AccountKind.SIM if _SIM_NAME.match(name.strip()) else AccountKind.LIVE
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Precautionary limits for one kind of account."""
-
-    max_quantity: int
-    max_notional: float  # quantity * point value * price, in the account's currency
-    max_ticks_through: int  # how far a limit/stop may sit through the market
-
-
-DEFAULT_LIMITS = {
-    AccountKind.SIM: Limits(max_quantity=50, max_notional=10_000_000, max_ticks_through=200),
-    AccountKind.LIVE: Limits(max_quantity=10, max_notional=1_000_000, max_ticks_through=20),
-}
-
-
-@dataclass(frozen=True)
-class Breach:
-    """A rule the order breaks: its name and a sentence naming the numbers."""
-
-    rule: str
-    message: str
 
 
 def _through_ticks(side: Side, price: Decimal, quote: Quote, tick: Decimal, *,
@@ -98,10 +54,10 @@ def _through_ticks(side: Side, price: Decimal, quote: Quote, tick: Decimal, *,
 def check_limits(order: OrderRequest, limits: Limits, quote: Quote | None) -> list[Breach]:
     """Every precautionary limit the order breaks (empty when none)."""
     breaches: list[Breach] = []
-    if order.quantity > limits.max_quantity:
+    if order.quantity > limits.ask_above_quantity:
         breaches.append(Breach("Maximum quantity",
                                f"{order.quantity} contracts is above the maximum of "
-                               f"{limits.max_quantity} for this account."))
+                               f"{limits.ask_above_quantity} for this account."))
     spec = contract_spec(order.instrument)
     point_value = (Decimal(repr(quote.point_value)) if quote and quote.point_value
                    else spec.point_value if spec else None)

@@ -228,10 +228,10 @@ async def _drive_window(scratch: Path) -> None:
     from ct_ticket.api.client import CrossTradeClient
     from ct_ticket.events import Action
     from ct_ticket.model import Side
+    from ct_ticket.session import DEMO_TOKEN
     from ct_ticket.settings import Settings
     from ct_ticket.sim import Simulator, create_app
     from ct_ticket.ticket import Ticket
-    from ct_ticket.ui.token_session import DEMO_TOKEN
     from ct_ticket.ui.window import TicketWindow
 
     sim = Simulator(seed=1)
@@ -269,8 +269,8 @@ async def _check_stream(window: TicketWindow, sim: Simulator) -> None:
     frozen build most easily misses): the window goes live and a streamed price reaches it."""
     from ct_ticket.api.stream import StreamClient
     from ct_ticket.feed import Feed
+    from ct_ticket.session import DEMO_TOKEN
     from ct_ticket.sim import create_app, serve_in_thread
-    from ct_ticket.ui.token_session import DEMO_TOKEN
 
     served = await asyncio.to_thread(serve_in_thread, create_app(sim))
     stream = StreamClient(DEMO_TOKEN, base_url=served.url)

@@ -10,11 +10,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from ct_ticket.rails import DEFAULT_LIMITS, AccountKind, Limits
+from ct_ticket.model import DEFAULT_LIMITS, DEFAULT_QUANTITY_CAP, AccountKind, Limits
 
 __all__ = ["Settings"]
 
 _RECENT_LIMIT = 8
+# The quantity box's hard cap was stored as "safety/maxQuantity", too close to the precautionary
+# "safety/sim/maxQuantity"; it is now "safety/quantityCap", and an old value moves over once.
+_QUANTITY_CAP = "safety/quantityCap"
+_OLD_QUANTITY_CAP = "safety/maxQuantity"
 
 
 class Settings:
@@ -25,6 +29,14 @@ class Settings:
             self._qs = QSettings("ct-ticket", "ct-ticket")
         else:
             self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Move settings saved under an older key to today's key (existing users keep them)."""
+        if self._qs.contains(_OLD_QUANTITY_CAP):
+            if not self._qs.contains(_QUANTITY_CAP):
+                self._qs.setValue(_QUANTITY_CAP, self._qs.value(_OLD_QUANTITY_CAP))
+            self._qs.remove(_OLD_QUANTITY_CAP)
 
     @property
     def file_name(self) -> str:
@@ -180,12 +192,14 @@ class Settings:
         self._qs.setValue("window/sounds", value)
 
     @property
-    def max_quantity(self) -> int:
-        return max(1, self._int("safety/maxQuantity", 100))
+    def quantity_cap(self) -> int:
+        """The quantity box's hard cap: no order above it can be entered at all (unlike the
+        precautionary `limits`, which only ask before sending)."""
+        return max(1, self._int(_QUANTITY_CAP, DEFAULT_QUANTITY_CAP))
 
-    @max_quantity.setter
-    def max_quantity(self, value: int) -> None:
-        self._qs.setValue("safety/maxQuantity", value)
+    @quantity_cap.setter
+    def quantity_cap(self, value: int) -> None:
+        self._qs.setValue(_QUANTITY_CAP, value)
 
     def limits(self, kind: AccountKind) -> Limits:
         """Precautionary limits for sim or live accounts (edit them in the settings file)."""
@@ -197,14 +211,15 @@ class Settings:
         except (TypeError, ValueError):
             max_notional = default.max_notional
         return Limits(
-            max_quantity=max(1, self._int(f"{prefix}/maxQuantity", default.max_quantity)),
+            ask_above_quantity=max(1, self._int(f"{prefix}/maxQuantity",
+                                                default.ask_above_quantity)),
             max_notional=max_notional,
             max_ticks_through=max(0, self._int(f"{prefix}/maxTicksThrough",
                                                default.max_ticks_through)))
 
     def set_limits(self, kind: AccountKind, limits: Limits) -> None:
         prefix = f"safety/{kind.value}"
-        self._qs.setValue(f"{prefix}/maxQuantity", limits.max_quantity)
+        self._qs.setValue(f"{prefix}/maxQuantity", limits.ask_above_quantity)
         self._qs.setValue(f"{prefix}/maxNotional", limits.max_notional)
         self._qs.setValue(f"{prefix}/maxTicksThrough", limits.max_ticks_through)
 

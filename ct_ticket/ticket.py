@@ -30,7 +30,6 @@ from ct_ticket.api.errors import (
     RateLimitedError,
     TransportError,
 )
-from ct_ticket.api.wire import Account, Position, Quote
 from ct_ticket.calls import call_for, read_blast_radius
 from ct_ticket.events import (
     AccountsLoaded,
@@ -47,16 +46,19 @@ from ct_ticket.events import (
     TicketEvent,
     WorkingOrdersUpdated,
 )
-from ct_ticket.model import OrderRequest, instrument_problem, normalize_instrument
-from ct_ticket.rails import (
+from ct_ticket.model import (
     DEFAULT_LIMITS,
+    Account,
     AccountKind,
     Limits,
-    RecentOrders,
-    Review,
+    OrderRequest,
+    Position,
+    Quote,
     account_kind,
-    review_send,
+    instrument_problem,
+    normalize_instrument,
 )
+from ct_ticket.rails import RecentOrders, Review, review_send
 from ct_ticket.wording import describe_position, position_line, request_words
 
 __all__ = ["Ticket"]

@@ -10,9 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ct_ticket.api.wire import Position
 from ct_ticket.events import Action
-from ct_ticket.model import OrderRequest, OrderType, Side, TimeInForce
+from ct_ticket.model import OrderRequest, OrderType, Position, Side, TimeInForce
 from ct_ticket.rails import Review
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""The order model: validation accepts exactly the valid space; bodies are as documented."""
+"""The order model: validation accepts exactly the valid space; bodies (api/wire.py) are as
+documented."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ct_ticket.api.wire import order_body
 from ct_ticket.model import (
     MAX_PRICE,
     OrderRequest,
@@ -51,7 +53,7 @@ def problems_of(**overrides: object) -> dict[str, str]:
 
 
 def test_seed_example_serialises_to_the_documented_body() -> None:
-    body = order().to_body()
+    body = order_body(order())
     assert body == {"instrument": "MES 12-25", "action": "BUY", "quantity": 1,
                     "orderType": "MARKET", "timeInForce": "DAY"}
 
@@ -70,7 +72,7 @@ def test_seed_example_serialises_to_the_documented_body() -> None:
 def test_each_type_sends_exactly_its_price_fields(
     order_type: str, limit: str | None, stop: str | None, expected: dict[str, float]
 ) -> None:
-    body = order(order_type=order_type, limit_price=limit, stop_price=stop).to_body()
+    body = order_body(order(order_type=order_type, limit_price=limit, stop_price=stop))
     prices = {k: v for k, v in body.items() if k in ("limitPrice", "stopPrice")}
     assert prices == expected
     assert body["orderType"] == order_type
@@ -121,8 +123,8 @@ def test_quantity_rules(quantity: object, fragment: str) -> None:
 
 
 def test_maximum_quantity_is_configurable() -> None:
-    assert order(quantity=250, max_quantity=500).quantity == 250
-    assert "maximum of 5" in problems_of(quantity=6, max_quantity=5)["quantity"]
+    assert order(quantity=250, quantity_cap=500).quantity == 250
+    assert "maximum of 5" in problems_of(quantity=6, quantity_cap=5)["quantity"]
 
 
 @pytest.mark.parametrize("text", ["ES 12-25", "ES", "ES1!", "ESH26", "es 12-25", "  MES   03-26 ",
@@ -158,9 +160,9 @@ def test_several_problems_are_all_reported() -> None:
 
 
 def test_optional_fields_are_trimmed_and_sent_only_when_set() -> None:
-    body = order(oco_id="  grp-1 ", atm_strategy=" ATM 2 ticks ").to_body()
+    body = order_body(order(oco_id="  grp-1 ", atm_strategy=" ATM 2 ticks "))
     assert body["ocoId"] == "grp-1" and body["strategy"] == "ATM 2 ticks"
-    assert "ocoId" not in order(oco_id="   ").to_body()
+    assert "ocoId" not in order_body(order(oco_id="   "))
 
 
 def test_describe_reads_the_order() -> None:
@@ -221,7 +223,7 @@ def test_validation_accepts_exactly_the_valid_space(
         assert error.problems and all(p.message for p in error.problems)
         return
     assert expected_valid
-    body = request.to_body()
+    body = order_body(request)
     assert set(body) <= DOCUMENTED_FIELDS
     assert ("limitPrice" in body) == needs_limit_price(request.order_type)
     assert ("stopPrice" in body) == needs_stop_price(request.order_type)

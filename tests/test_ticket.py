@@ -29,8 +29,7 @@ from ct_ticket.events import (
     StatusLevel,
     TicketEvent,
 )
-from ct_ticket.model import OrderRequest, build_order
-from ct_ticket.rails import DEFAULT_LIMITS, AccountKind, Limits
+from ct_ticket.model import DEFAULT_LIMITS, AccountKind, Limits, OrderRequest, build_order
 from ct_ticket.sim import Simulator, create_app
 from ct_ticket.ticket import Ticket
 

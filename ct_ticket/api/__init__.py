@@ -1,4 +1,5 @@
-"""The CrossTrade API client: `CrossTradeClient`, its typed results and its error tree."""
+"""The CrossTrade API client: `CrossTradeClient`, its typed results (model types, re-exported)
+and its error tree."""
 
 from ct_ticket.api.client import DEFAULT_BASE_URL, CrossTradeClient, Timeouts
 from ct_ticket.api.errors import (
@@ -12,7 +13,7 @@ from ct_ticket.api.errors import (
     ServerError,
     TransportError,
 )
-from ct_ticket.api.wire import Account, CloseResult, OrderAck, OrderInfo, Position, Quote
+from ct_ticket.model import Account, CloseResult, OrderAck, OrderInfo, Position, Quote
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import httpx
 
@@ -31,7 +30,23 @@ from ct_ticket.api.errors import (
     ServerError,
     TransportError,
 )
-from ct_ticket.model import OrderRequest, normalize_instrument
+from ct_ticket.api.transport import (
+    NOT_JSON,
+    decode_json,
+    query_string,
+    retry_after_seconds,
+    transport_error,
+)
+from ct_ticket.model import (
+    Account,
+    CloseResult,
+    OrderAck,
+    OrderInfo,
+    OrderRequest,
+    Position,
+    Quote,
+    normalize_instrument,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "CrossTradeClient", "Timeouts"]
 
@@ -183,13 +198,13 @@ class CrossTradeClient:
     async def _send_once(self, method: str, path: str, params: Mapping[str, str] | None,
                          body: Mapping[str, Any] | None, auth: httpx.Auth | None = None) -> Any:
         started = time.perf_counter()
-        url = f"{path}?{_query(params)}" if params else path
+        url = f"{path}?{query_string(params)}" if params else path
         try:
             async with self._http.stream(method, url, json=body,
                                          auth=auth or self._auth) as response:
                 raw = await self._read_limited(response, method, path)
         except httpx.TransportError as error:
-            raise _transport_error(error, method, path) from None
+            raise transport_error(error, method, path) from None
         log.info("%s %s -> %d in %.0f ms", method, path, response.status_code,
                  (time.perf_counter() - started) * 1000)
         return self._interpret(response, raw, method, path)
@@ -213,8 +228,8 @@ class CrossTradeClient:
         if 300 <= status < 400:
             raise BadResponseError(f"HTTP {status} redirect; is the base URL right?",
                                    method=method, path=path, status=status)
-        payload = _decode_json(raw)
-        if payload is _NOT_JSON and status < 500 and status not in (401, 403, 408, 429):
+        payload = decode_json(raw)
+        if payload is NOT_JSON and status < 500 and status not in (401, 403, 408, 429):
             looks_html = raw.lstrip()[:1] == b"<"
             raise BadResponseError(
                 f"HTTP {status} with {'an HTML page' if looks_html else 'a body that is not JSON'}",
@@ -227,7 +242,7 @@ class CrossTradeClient:
             # The bridge to NT8 is down; the docs warn a placement may or may not have reached it.
             raise NotConnectedError("HTTP 408", status=status, may_have_executed=is_post, **common)
         if status == 429:
-            retry_after = _retry_after(response.headers.get("retry-after"))
+            retry_after = retry_after_seconds(response.headers.get("retry-after"))
             self.rate_limited_until = time.monotonic() + retry_after
             raise RateLimitedError("HTTP 429", retry_after=retry_after, **common)
         if status >= 500:
@@ -254,7 +269,7 @@ class CrossTradeClient:
 
     # --- accounts ---------------------------------------------------------------------------
 
-    async def list_accounts(self) -> list[wire.Account]:
+    async def list_accounts(self) -> list[Account]:
         """Every account NT8 knows. The list route's shape is unconfirmed, so a shape we cannot
         read (or a 404 for the route) falls back to the documented accounts snapshot."""
         try:
@@ -263,7 +278,7 @@ class CrossTradeClient:
             log.warning("account list unreadable (%s); using the accounts snapshot", error)
             return await self._get(wire.parse_accounts, f"{API}/accounts/snapshot")
 
-    async def verify_token(self, token: str) -> list[wire.Account]:
+    async def verify_token(self, token: str) -> list[Account]:
         """Read the account list with a candidate token, without adopting it (the token dialog's
         "Test"). Raises AuthenticationError when CrossTrade refuses it."""
         path = f"{API}/accounts"
@@ -273,22 +288,22 @@ class CrossTradeClient:
         except wire.ShapeError:
             return []  # accepted (a 2xx), even if the unconfirmed list shape is unreadable
 
-    async def get_account(self, account: str) -> wire.Account:
+    async def get_account(self, account: str) -> Account:
         """One account with its balances."""
         return await self._get(wire.parse_account, account_path(account))
 
     # --- positions --------------------------------------------------------------------------
 
-    async def positions(self, *, include_flat: bool = False) -> list[wire.Position]:
+    async def positions(self, *, include_flat: bool = False) -> list[Position]:
         """Open positions in every account."""
         params = {"includeFlat": "true"} if include_flat else None
         return await self._get(wire.parse_positions, f"{API}/positions", params)
 
-    async def account_positions(self, account: str) -> list[wire.Position]:
+    async def account_positions(self, account: str) -> list[Position]:
         """Open positions in one account."""
         return await self._get(wire.parse_positions, account_path(account, "positions"))
 
-    async def position(self, account: str, instrument: str) -> wire.Position:
+    async def position(self, account: str, instrument: str) -> Position:
         """The position in one instrument; a flat one when CrossTrade says there is none."""
         instrument = normalize_instrument(instrument)
         try:
@@ -297,11 +312,11 @@ class CrossTradeClient:
                 account_path(account, "position"), {"instrument": instrument})
         except RejectedError as error:
             if "no position" in error.server_text.lower():
-                return wire.Position(account, instrument, "Flat", 0)
+                return Position(account, instrument, "Flat", 0)
             raise
 
     async def close_position(self, account: str, instrument: str, *, quantity: int | None = None,
-                             percent: float | None = None) -> wire.CloseResult:
+                             percent: float | None = None) -> CloseResult:
         """Close all of a position, `quantity` contracts of it, or a `percent` (0-1) of it."""
         body: dict[str, Any] = {"instrument": normalize_instrument(instrument)}
         if quantity is not None:
@@ -311,14 +326,14 @@ class CrossTradeClient:
         return await self._post(wire.parse_close, account_path(account, "positions", "close"),
                                 body)
 
-    async def reverse(self, account: str, instrument: str) -> wire.OrderAck:
+    async def reverse(self, account: str, instrument: str) -> OrderAck:
         """Flip the position in an instrument (400 when there is none)."""
         return await self._post(wire.parse_order_ack,
                                 account_path(account, "positions", "reverse"),
                                 {"instrument": normalize_instrument(instrument)})
 
     async def flatten_account(self, account: str, instrument: str | None = None
-                              ) -> wire.CloseResult:
+                              ) -> CloseResult:
         """Flatten one instrument, or with none every position and order of the account."""
         body = {"instrument": normalize_instrument(instrument)} if instrument else {}
         return await self._post(wire.parse_close, account_path(account, "positions", "flatten"),
@@ -326,7 +341,7 @@ class CrossTradeClient:
 
     async def flatten_everything(self, *, account: str | None = None,
                                  instrument: str | None = None,
-                                 market_position: str | None = None) -> wire.CloseResult:
+                                 market_position: str | None = None) -> CloseResult:
         """The kill switch: with no filter, every position and order in every account."""
         body: dict[str, Any] = {}
         if account:
@@ -339,92 +354,46 @@ class CrossTradeClient:
 
     # --- orders -----------------------------------------------------------------------------
 
-    async def place(self, order: OrderRequest) -> wire.OrderAck:
+    async def place(self, order: OrderRequest) -> OrderAck:
         """Place an order. Never retried: see the module docstring."""
         return await self._post(wire.parse_order_ack,
-                                account_path(order.account, "orders", "place"), order.to_body())
+                                account_path(order.account, "orders", "place"),
+                                wire.order_body(order))
 
-    async def flat_place(self, order: OrderRequest) -> wire.OrderAck:
+    async def flat_place(self, order: OrderRequest) -> OrderAck:
         """Close any position (and its orders) in the instrument, then place. Never retried."""
         return await self._post(wire.parse_order_ack,
                                 account_path(order.account, "orders", "flatplace"),
-                                order.to_body())
+                                wire.order_body(order))
 
     async def cancel_orders(self, account: str, instrument: str | None = None
-                            ) -> wire.CloseResult:
+                            ) -> CloseResult:
         """Cancel the account's working orders (in one instrument if given)."""
         body = {"instrument": normalize_instrument(instrument)} if instrument else {}
         return await self._post(wire.parse_cancel, account_path(account, "orders", "cancel"),
                                 body)
 
-    async def cancel_order(self, account: str, order_id: str) -> wire.CloseResult:
+    async def cancel_order(self, account: str, order_id: str) -> CloseResult:
         """Cancel one order by id."""
         return await self._post(wire.parse_cancel,
                                 account_path(account, "orders", order_id, "cancel"))
 
-    async def get_order(self, account: str, order_id: str) -> wire.OrderInfo:
+    async def get_order(self, account: str, order_id: str) -> OrderInfo:
         """One order's state."""
         return await self._get(wire.parse_order, account_path(account, "orders", order_id))
 
-    async def orders(self, account: str) -> list[wire.OrderInfo]:
+    async def orders(self, account: str) -> list[OrderInfo]:
         """The account's orders (route shape unconfirmed; working ones have `is_working`)."""
         return await self._get(wire.parse_orders, account_path(account, "orders"))
 
     # --- market -----------------------------------------------------------------------------
 
-    async def quote(self, instrument: str) -> wire.Quote:
+    async def quote(self, instrument: str) -> Quote:
         """The current quote with tick size and point value."""
         return await self._get(wire.parse_quote, f"{API}/market/quote",
                                {"instrument": normalize_instrument(instrument)})
 
-    async def quotes(self, instruments: list[str]) -> list[wire.Quote]:
+    async def quotes(self, instruments: list[str]) -> list[Quote]:
         """Several quotes in one call (CrossTrade answers with a bare array)."""
         names = ",".join(normalize_instrument(i) for i in instruments)
         return await self._get(wire.parse_quotes, f"{API}/market/quote", {"instrument": names})
-
-
-_NOT_JSON = object()
-
-
-def _query(params: Mapping[str, str]) -> str:
-    """A query string with spaces as %20, as the reference shows (`ES%2003-26`), not '+'."""
-    return urlencode(params, quote_via=quote, safe=",")
-
-
-def _decode_json(raw: bytes) -> Any:
-    if not raw.strip():
-        return {}
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return _NOT_JSON
-
-
-def _retry_after(header: str | None) -> float:
-    """Seconds from a Retry-After header; one second when absent or unreadable."""
-    try:
-        return max(1.0, float(header)) if header else 1.0
-    except ValueError:
-        return 1.0
-
-
-def _transport_error(error: httpx.TransportError, method: str, path: str) -> TransportError:
-    """Classify an httpx failure, knowing whether the request can have reached the server."""
-    # httpx raises LocalProtocolError while building the request head (an illegal header value,
-    # such as a token pasted with a line break): nothing was written to the socket.
-    never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
-                            | httpx.LocalProtocolError | httpx.UnsupportedProtocol)
-    if isinstance(error, httpx.ConnectTimeout):
-        reason = "connection timed out"
-    elif isinstance(error, httpx.ConnectError):
-        reason = "connection refused or no network"
-    elif isinstance(error, httpx.ReadTimeout):
-        reason = "timed out waiting for the answer"
-    elif isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
-        reason = "connection closed before the answer"
-    elif isinstance(error, httpx.LocalProtocolError):
-        reason = "the API token has a space, line break or control character in it"
-    else:
-        reason = type(error).__name__
-    return TransportError(reason, method=method, path=path, request_sent=not never_sent)
-

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ct_ticket.api.wire import (
-    Position,
     ShapeError,
     json_number,
     parse_account,
     parse_position,
 )
+from ct_ticket.model import Position
 
 __all__ = [
     "AccountPnl",

@@ -1,27 +1,32 @@
-"""The only module that knows CrossTrade's response field names.
+"""The only module that knows CrossTrade's JSON field names, both ways.
 
-Each `parse_*` function takes decoded JSON and returns a typed value, or raises `ShapeError`
-when the JSON is not the shape CrossTrade documents. Parsing is forgiving where the reference
-marks a shape as unconfirmed (account lists, a `data` wrapper, numbers sent as strings) and strict
-where a wrong guess would mislead a trader (an order acknowledgement without an order id).
+`order_body` turns an order into the request body. Each `parse_*` function takes decoded JSON
+and returns a model value (ct_ticket/model/), or raises `ShapeError` when the JSON is not the
+shape CrossTrade documents. Parsing is forgiving where the reference marks a shape as
+unconfirmed (account lists, a `data` wrapper, numbers sent as strings) and strict where a wrong
+guess would mislead a trader (an order acknowledgement without an order id).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
+from ct_ticket.model import (
+    Account,
+    CloseResult,
+    OrderAck,
+    OrderInfo,
+    OrderRequest,
+    Position,
+    Quote,
+)
+
 __all__ = [
-    "Account",
-    "CloseResult",
-    "OrderAck",
-    "OrderInfo",
-    "Position",
-    "Quote",
     "ShapeError",
     "error_fields",
     "json_number",
+    "order_body",
     "parse_account",
     "parse_accounts",
     "parse_cancel",
@@ -42,101 +47,27 @@ class ShapeError(ValueError):
     """The JSON is valid but not shaped like CrossTrade's answer."""
 
 
-@dataclass(frozen=True)
-class Account:
-    """An NT8 account as CrossTrade describes it."""
-
-    name: str
-    display_name: str = ""
-    provider: str = ""
-    connection_status: str = ""
-    account_type: str = ""
-    net_liquidation: float | None = None
-    unrealized_pnl: float | None = None
-    realized_pnl: float | None = None
+# --- requests ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Position:
-    """A position; `quantity` is unsigned and `market_position` says Long, Short or Flat."""
-
-    account: str
-    instrument: str
-    market_position: str
-    quantity: int
-    average_price: float = 0.0
-    market_price: float | None = None
-    unrealized_pnl: float | None = None
-
-    @property
-    def is_flat(self) -> bool:
-        return self.quantity == 0 or self.market_position.lower() not in ("long", "short")
-
-    @property
-    def signed_quantity(self) -> int:
-        """Positive when long, negative when short, zero when flat."""
-        if self.is_flat:
-            return 0
-        return self.quantity if self.market_position.lower() == "long" else -self.quantity
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A market quote: prices plus the contract facts the ticket steps prices by."""
-
-    instrument: str
-    bid: float | None = None
-    ask: float | None = None
-    last: float | None = None
-    tick_size: float | None = None
-    point_value: float | None = None
-    description: str = ""
-    epoch: float | None = None
-    is_market_open: bool | None = None
-
-
-@dataclass(frozen=True)
-class OrderAck:
-    """CrossTrade's acknowledgement of a placement: the order id to track it by."""
-
-    order_id: str
-    warning: str | None = None
-
-
-@dataclass(frozen=True)
-class OrderInfo:
-    """One order as `GET .../orders/{id}` describes it (NT8 PascalCase enum names)."""
-
-    order_id: str
-    account: str = ""
-    instrument: str = ""
-    action: str = ""
-    order_type: str = ""
-    order_state: str = ""
-    quantity: int = 0
-    filled: int = 0
-    average_fill_price: float | None = None
-    limit_price: float | None = None
-    stop_price: float | None = None
-
-    WORKING_STATES = frozenset(
-        {"initialized", "submitted", "accepted", "working", "changepending", "changesubmitted",
-         "cancelpending", "cancelsubmitted", "partfilled", "triggerpending"}
-    )
-
-    @property
-    def is_working(self) -> bool:
-        return self.order_state.lower() in self.WORKING_STATES
-
-
-@dataclass(frozen=True)
-class CloseResult:
-    """What a close, flatten or cancel did: positions closed, orders affected, any warning."""
-
-    closed_positions: tuple[Position, ...] = ()
-    order_ids: tuple[str, ...] = ()
-    warning: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+def order_body(order: OrderRequest) -> dict[str, Any]:
+    """The JSON body of `orders/place` and `orders/flatplace`, unset optionals omitted."""
+    body: dict[str, Any] = {
+        "instrument": order.instrument,
+        "action": order.side.value,
+        "quantity": order.quantity,
+        "orderType": order.order_type.value,
+        "timeInForce": order.time_in_force.value,
+    }
+    if order.limit_price is not None:
+        body["limitPrice"] = float(order.limit_price)
+    if order.stop_price is not None:
+        body["stopPrice"] = float(order.stop_price)
+    if order.oco_id:
+        body["ocoId"] = order.oco_id
+    if order.atm_strategy:
+        body["strategy"] = order.atm_strategy
+    return body
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ct_ticket.api.wire import Account
 from ct_ticket.events import (
     AccountsLoaded,
     Action,
@@ -17,7 +16,7 @@ from ct_ticket.events import (
     StatusLevel,
     TicketEvent,
 )
-from ct_ticket.model import OrderRequest, OrderValidationError, Side, instrument_problem
+from ct_ticket.model import Account, OrderRequest, OrderValidationError, Side, instrument_problem
 from ct_ticket.model import normalize_instrument as normalized
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
@@ -77,9 +76,9 @@ class OrderEntry:
     def restore(self) -> None:
         """The form as the trader left it (every choice is kept in the settings)."""
         settings, view = self.settings, self.view
-        self.form.quantity_cap = settings.max_quantity
-        view.quantity_field.setRange(1, settings.max_quantity)
-        view.quantity_field.setValue(min(settings.quantity, settings.max_quantity))
+        self.form.quantity_cap = settings.quantity_cap
+        view.quantity_field.setRange(1, settings.quantity_cap)
+        view.quantity_field.setValue(min(settings.quantity, settings.quantity_cap))
         select_data(view.order_type_picker, settings.order_type)
         select_data(view.time_in_force_picker, settings.time_in_force)
         view.atm_strategy_field.setText(settings.atm_strategy)

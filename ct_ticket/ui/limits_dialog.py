@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ct_ticket.rails import DEFAULT_LIMITS, AccountKind, Limits
+from ct_ticket.model import DEFAULT_LIMITS, AccountKind, Limits
 
 __all__ = ["LimitsDialog"]
 
@@ -48,7 +48,7 @@ class LimitsDialog(QDialog):
             limits = current.get(kind, DEFAULT_LIMITS[kind])
             quantity = QSpinBox()
             quantity.setRange(1, 100_000)
-            quantity.setValue(limits.max_quantity)
+            quantity.setValue(limits.ask_above_quantity)
             notional = QDoubleSpinBox()
             notional.setRange(1, 1e12)
             notional.setDecimals(0)
@@ -73,7 +73,7 @@ class LimitsDialog(QDialog):
         layout.addWidget(buttons)
 
     def limits(self) -> dict[AccountKind, Limits]:
-        return {kind: Limits(max_quantity=self.quantity[kind].value(),
+        return {kind: Limits(ask_above_quantity=self.quantity[kind].value(),
                              max_notional=self.notional[kind].value(),
                              max_ticks_through=self.ticks[kind].value())
                 for kind in AccountKind}

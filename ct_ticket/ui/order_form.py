@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
 
-from ct_ticket.api.wire import Quote
 from ct_ticket.model import (
     OrderRequest,
     OrderType,
     OrderValidationError,
+    Quote,
     Side,
     build_order,
     contract_spec,
@@ -129,7 +129,7 @@ class OrderForm:
             limit_price=self.price(view.limit_price_field),
             stop_price=self.price(view.stop_price_field),
             oco_id=view.oco_id_field.text(), atm_strategy=view.atm_strategy_field.text(),
-            tick_size=self.tick(), max_quantity=self.quantity_cap)
+            tick_size=self.tick(), quantity_cap=self.quantity_cap)
 
     def words(self) -> str:
         view = self.view

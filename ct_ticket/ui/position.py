@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-from ct_ticket.api.wire import Position
 from ct_ticket.events import (
     Action,
     Busy,
@@ -15,6 +14,7 @@ from ct_ticket.events import (
     TicketEvent,
     WorkingOrdersUpdated,
 )
+from ct_ticket.model import Position
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.position_view import PositionView
 from ct_ticket.ui.sending import Sender

@@ -1,5 +1,5 @@
 """The API token dialog's widgets: paste (masked), show, Test, Save, Forget. No behaviour beyond
-the widgets themselves; ui/token_session.py does the keyring and network work."""
+the widgets themselves; ui/token_controller.py drives it for ct_ticket/session.py."""
 
 from __future__ import annotations
 

@@ -16,10 +16,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QMainWindow
 
-from ct_ticket.events import Action, AuthFailed, Busy, Selected, Status, StatusLevel, TicketEvent
+from ct_ticket.events import Action, Busy, Selected, Status, StatusLevel, TicketEvent
 from ct_ticket.feed import Feed
-from ct_ticket.model import Side, instrument_problem
-from ct_ticket.rails import AccountKind
+from ct_ticket.model import AccountKind, Side, instrument_problem
 from ct_ticket.settings import Settings
 from ct_ticket.sounds import SoundPlayer
 from ct_ticket.ticket import Ticket
@@ -43,7 +42,6 @@ class TicketWindow(QMainWindow):
     """The order ticket: one window over one `Ticket`."""
 
     first_load_done = Signal()
-    token_needed = Signal(str)  # the app opens the token dialog with this reason
 
     def __init__(self, ticket: Ticket, settings: Settings) -> None:
         super().__init__()
@@ -87,7 +85,6 @@ class TicketWindow(QMainWindow):
         view.quit_action.triggered.connect(self.close)
         view.limits_action.triggered.connect(lambda: self._spawn(self.edit_limits()))
         view.sounds_action.toggled.connect(self._set_sounds)
-        view.token_action.triggered.connect(lambda: self.token_needed.emit(""))
         view.always_on_top_toggle.toggled.connect(self.set_always_on_top)
         view.confirm_orders_toggle.toggled.connect(self._set_confirm_orders)
         for key, handler in (("buy", lambda: entry.choose_side(Side.BUY)),
@@ -135,8 +132,6 @@ class TicketWindow(QMainWindow):
                 self.feed.follow(event.instrument)
         elif isinstance(event, Busy):
             self.view.kill_switch_action.setEnabled(not event.busy)
-        elif isinstance(event, AuthFailed):
-            self.token_needed.emit(event.reason)
 
     def _base_title(self) -> str:
         return self.windowTitle().split(" — ")[0]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ct_ticket.api import wire
+from ct_ticket.model import OrderAck
 
 SIM101 = {"id": 2, "name": "Sim101", "displayName": "Sim101", "provider": "Simulator",
           "connectionStatus": "Connected",
@@ -78,7 +79,7 @@ def test_account_list_shapes_we_cannot_read_are_refused(payload: Any) -> None:
 def test_data_wrapper_is_unwrapped_and_keeps_its_siblings() -> None:
     payload = {"success": True, "warning": "late", "data": {"orderId": "abc123"}}
     assert wire.unwrap(payload) == {"success": True, "warning": "late", "orderId": "abc123"}
-    assert wire.parse_order_ack(payload) == wire.OrderAck("abc123", warning="late")
+    assert wire.parse_order_ack(payload) == OrderAck("abc123", warning="late")
 
 
 def test_data_that_is_not_a_container_is_left_alone() -> None:

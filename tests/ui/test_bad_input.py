@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit
 from test_window import close_window, open_window
 
-from ct_ticket.model import OrderType, is_on_tick
-from ct_ticket.rails import AccountKind, Limits, RecentOrders
+from ct_ticket.model import AccountKind, Limits, OrderType, is_on_tick
+from ct_ticket.rails import RecentOrders
 from ct_ticket.settings import Settings
 from ct_ticket.ui.window import TicketWindow
 
@@ -37,11 +37,11 @@ free_text = st.one_of(st.just(""), st.sampled_from(["grp-1", "ATM 2 ticks"]), ty
 def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
            ) -> Iterator[TicketWindow]:
     sim_server.sim.rate_limit_enabled = False
-    generous = Limits(max_quantity=1000, max_notional=1e15, max_ticks_through=10**9)
+    generous = Limits(ask_above_quantity=1000, max_notional=1e15, max_ticks_through=10**9)
     stored = Settings(settings_path)
     for kind in AccountKind:
         stored.set_limits(kind, generous)
-    stored.max_quantity = 1000
+    stored.quantity_cap = 1000
     win = open_window(qtbot, sim_server.url, settings_path)
     yield win
     close_window(qtbot, win)

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit
 from test_window import close_window, open_window, set_instrument
 
-from ct_ticket.rails import AccountKind, Limits
+from ct_ticket.model import AccountKind, Limits
 from ct_ticket.settings import Settings
 from ct_ticket.ui.dialogs import ConfirmDialog
 from ct_ticket.ui.window import TicketWindow
@@ -230,7 +230,7 @@ def test_limits_are_edited_in_the_dialog_and_apply_to_the_next_send(
     qtbot.waitUntil(
         lambda: "Safety limits saved" in window.position.view.status_line.text(), timeout=5_000
     )
-    assert Settings(settings_path).limits(AccountKind.SIM).max_quantity == 3
+    assert Settings(settings_path).limits(AccountKind.SIM).ask_above_quantity == 3
 
     window.entry.view.quantity_field.setValue(4)
     qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)

@@ -21,10 +21,11 @@ from PySide6.QtCore import Qt
 
 from ct_ticket import credentials
 from ct_ticket.api.client import CrossTradeClient
+from ct_ticket.session import TokenSession
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
+from ct_ticket.ui.token_controller import TokenController
 from ct_ticket.ui.token_dialog import TokenDialog
-from ct_ticket.ui.token_session import TokenSession
 from ct_ticket.ui.window import TicketWindow
 
 REQUIRE_KEYRING = os.environ.get("CT_TICKET_REQUIRE_KEYRING") == "1"
@@ -49,22 +50,25 @@ def service() -> Iterator[str]:
 
 
 def start_app(qtbot: Any, url: str, settings_path: Path, store: credentials.TokenStore
-              ) -> tuple[TicketWindow, TokenSession]:
+              ) -> tuple[TicketWindow, TokenController]:
     """What app.run does, against a loopback URL: load the token, open the window."""
     session = TokenSession(store=store)
     task = asyncio.ensure_future(session.load())
     qtbot.waitUntil(task.done, timeout=15_000)
     token = task.result()
     client = CrossTradeClient(token or "", base_url=url)
-    window = TicketWindow(Ticket(client), Settings(settings_path))
+    session.bind(client)
+    ticket = Ticket(client)
+    session.watch(ticket)
+    window = TicketWindow(ticket, Settings(settings_path))
     qtbot.addWidget(window)
-    session.attach(window, client)
+    controller = TokenController(session, window)
     window.show()
     if token:
         window.start()
     else:
-        session.missing_token(window)
-    return window, session
+        controller.missing_token()
+    return window, controller
 
 
 def stop_app(qtbot: Any, window: TicketWindow) -> None:
@@ -99,9 +103,9 @@ def test_saved_token_survives_a_restart_and_authorises_over_loopback(
     sim_server.sim.rate_limit_enabled = False
 
     # First start: no token stored, so the dialog opens; Test, then Save.
-    window, session = start_app(qtbot, sim_server.url, settings_path,
+    window, controller = start_app(qtbot, sim_server.url, settings_path,
                                 credentials.KeyringTokenStore(service=service))
-    dialog = session.dialog
+    dialog = controller.dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.token_field.echoMode() == dialog.token_field.EchoMode.Password
     type_token(qtbot, dialog, "wrong-token")
@@ -119,10 +123,10 @@ def test_saved_token_survives_a_restart_and_authorises_over_loopback(
 
     # Restart: the token comes from the keyring, no dialog, accounts load with it.
     sim_server.sim.clear_requests()
-    window, session = start_app(qtbot, sim_server.url, settings_path,
+    window, controller = start_app(qtbot, sim_server.url, settings_path,
                                 credentials.KeyringTokenStore(service=service))
     qtbot.waitUntil(lambda: window.entry.view.account_picker.count() == 3, timeout=15_000)
-    assert session.dialog is None
+    assert controller.dialog is None
     account_reads = [r for r in sim_server.sim.requests if r.path == "/v1/api/accounts"]
     assert account_reads and all(r.headers["authorization"] == f"Bearer {token}"
                                  for r in account_reads)
@@ -150,11 +154,11 @@ def test_forget_removes_the_token_from_the_keyring(
 ) -> None:
     need_real_keyring()
     keyring.set_password(service, credentials.USERNAME, "tok-to-forget")
-    window, session = start_app(
+    window, controller = start_app(
         qtbot, sim_server.url, settings_path, credentials.KeyringTokenStore(service=service)
     )
     window.view.token_action.trigger()
-    dialog = session.dialog
+    dialog = controller.dialog
     assert dialog is not None
     qtbot.mouseClick(dialog.forget_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Token removed" in dialog.status_label.text(), timeout=5_000)
@@ -174,10 +178,10 @@ def fail_backend() -> Iterator[None]:
 def test_without_a_keyring_the_token_is_kept_for_this_session_only_and_says_so(
     qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
 ) -> None:
-    window, session = start_app(
+    window, controller = start_app(
         qtbot, sim_server.url, settings_path, credentials.KeyringTokenStore()
     )
-    dialog = session.dialog
+    dialog = controller.dialog
     assert dialog is not None
     assert "gnome-keyring" in dialog.reason_label.text() or "keyring" in (
         dialog.reason_label.text().lower()
@@ -199,14 +203,14 @@ def test_a_401_later_reopens_the_dialog_with_the_reason(
     task = asyncio.ensure_future(store.set("good-token"))
     qtbot.waitUntil(task.done, timeout=5_000)
     sim_server.sim.token = "good-token"
-    window, session = start_app(qtbot, sim_server.url, settings_path, store)
+    window, controller = start_app(qtbot, sim_server.url, settings_path, store)
     qtbot.waitUntil(lambda: window.entry.view.account_picker.count() == 3, timeout=15_000)
-    assert session.dialog is None
+    assert controller.dialog is None
     sim_server.sim.token = "rotated-by-support"
     qtbot.mouseClick(window.entry.view.refresh_accounts_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: session.dialog is not None, timeout=5_000)
-    assert session.dialog is not None
-    assert "refused the API token" in session.dialog.reason_label.text()
+    qtbot.waitUntil(lambda: controller.dialog is not None, timeout=5_000)
+    assert controller.dialog is not None
+    assert "refused the API token" in controller.dialog.reason_label.text()
     stop_app(qtbot, window)
 
 

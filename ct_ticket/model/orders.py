@@ -1,8 +1,9 @@
 """The order model: sides, types, time in force, and a validated, immutable order request.
 
 Pure Python on purpose: no Qt, no httpx. The window, the client and the tests all agree on
-what a valid order is by asking this module, and it alone turns an order into the JSON body
-that CrossTrade documents for `orders/place` and `orders/flatplace`.
+what a valid order is by asking this module. The JSON body CrossTrade documents for
+`orders/place` and `orders/flatplace` is built from it in api/wire.py, the one module that
+knows field names.
 """
 
 from __future__ import annotations
@@ -12,20 +13,16 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
 
-from ct_ticket.instruments import (
-    ContractSpec,
+from ct_ticket.model.instruments import (
     contract_spec,
     instrument_problem,
     normalize_instrument,
-    root_symbol,
 )
 
 __all__ = [
-    "DEFAULT_MAX_QUANTITY",
+    "DEFAULT_QUANTITY_CAP",
     "MAX_PRICE",
-    "ContractSpec",
     "OrderProblem",
     "OrderRequest",
     "OrderType",
@@ -33,18 +30,14 @@ __all__ = [
     "Side",
     "TimeInForce",
     "build_order",
-    "contract_spec",
-    "instrument_problem",
     "is_on_tick",
     "needs_limit_price",
     "needs_stop_price",
-    "normalize_instrument",
     "parse_price",
-    "root_symbol",
     "round_to_tick",
 ]
 
-DEFAULT_MAX_QUANTITY = 100
+DEFAULT_QUANTITY_CAP = 100  # the quantity box's hard cap unless the trader set another
 # No futures contract trades near this; a bigger number is a typo, and it keeps Decimal sane.
 MAX_PRICE = Decimal(10_000_000)
 
@@ -185,25 +178,6 @@ class OrderRequest:
     oco_id: str | None = None
     atm_strategy: str | None = None
 
-    def to_body(self) -> dict[str, Any]:
-        """The JSON body of `orders/place` and `orders/flatplace`, unset optionals omitted."""
-        body: dict[str, Any] = {
-            "instrument": self.instrument,
-            "action": self.side.value,
-            "quantity": self.quantity,
-            "orderType": self.order_type.value,
-            "timeInForce": self.time_in_force.value,
-        }
-        if self.limit_price is not None:
-            body["limitPrice"] = float(self.limit_price)
-        if self.stop_price is not None:
-            body["stopPrice"] = float(self.stop_price)
-        if self.oco_id:
-            body["ocoId"] = self.oco_id
-        if self.atm_strategy:
-            body["strategy"] = self.atm_strategy
-        return body
-
     def describe(self) -> str:
         """The order in a trader's words: "BUY 2 MES 12-25 LMT 5012.25"."""
         parts = [self.side.value, str(self.quantity), self.instrument, self.order_type.short_label]
@@ -272,13 +246,15 @@ def build_order(
     oco_id: str | None = None,
     atm_strategy: str | None = None,
     tick_size: Decimal | None = None,
-    max_quantity: int = DEFAULT_MAX_QUANTITY,
+    quantity_cap: int = DEFAULT_QUANTITY_CAP,
 ) -> OrderRequest:
     """Validate raw ticket input and return an `OrderRequest`, or raise `OrderValidationError`.
 
     `tick_size` comes from the instrument's quote; without one the built-in table is used, and
     for an unknown product only positivity is checked. A price the order type does not take is
     ignored (never sent), so a hidden field's stale value cannot leak into an order.
+    `quantity_cap` is the trader's hard cap: above it the order is refused outright, unlike the
+    precautionary limits (model/limits.py) that only ask before sending.
     """
     problems: list[OrderProblem] = []
 
@@ -313,9 +289,9 @@ def build_order(
         problems.append(OrderProblem("quantity", "Quantity must be a whole number of contracts."))
     elif qty < 1:
         problems.append(OrderProblem("quantity", "Quantity must be at least 1."))
-    elif qty > max_quantity:
+    elif qty > quantity_cap:
         problems.append(
-            OrderProblem("quantity", f"Quantity {qty} is above the maximum of {max_quantity}.")
+            OrderProblem("quantity", f"Quantity {qty} is above the maximum of {quantity_cap}.")
         )
 
     if tick_size is None and instrument_name:
