@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ct_ticket.model import Account, Position, Quote
+from ct_ticket.model import Account, Execution, OrderInfo, Position, Quote
 
 __all__ = [
     "AccountsLoaded",
@@ -18,7 +18,9 @@ __all__ = [
     "AuthFailed",
     "Busy",
     "Connection",
+    "FillsUpdated",
     "LogEntry",
+    "OrderReplaced",
     "PositionUpdated",
     "QuoteUpdated",
     "Selected",
@@ -45,6 +47,12 @@ class Action(StrEnum):
         return self in (Action.PLACE, Action.FLAT_PLACE)
 
     @property
+    def slot(self) -> str:
+        """Sends in one slot wait for each other; different slots never do, so an order that
+        hangs never holds up a way out (Close, Cancel all, Flatten all, the kill switch)."""
+        return "order" if self in (Action.PLACE, Action.FLAT_PLACE, Action.REVERSE) else self.value
+
+    @property
     def changes_position(self) -> bool:
         """Actions after which the ticket re-reads and states the position (the post-check)."""
         return self is not Action.CANCEL_ALL
@@ -63,6 +71,7 @@ class Status:
 
     level: StatusLevel
     text: str
+    account: str = ""  # the account it is about, when it is about one
 
 
 @dataclass(frozen=True)
@@ -125,8 +134,28 @@ class Selected:
 
 @dataclass(frozen=True)
 class WorkingOrdersUpdated:
+    """The account's working orders as last read (`count` None: CrossTrade would not say)."""
+
     account: str
-    count: int | None  # None: CrossTrade would not say
+    count: int | None
+    orders: tuple[OrderInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderReplaced:
+    """A change gave an order a new id: lists keep it selected under the new one."""
+
+    account: str
+    old_id: str
+    new_id: str
+
+
+@dataclass(frozen=True)
+class FillsUpdated:
+    """The account's recent executions, newest last."""
+
+    account: str
+    executions: tuple[Execution, ...]
 
 
 @dataclass(frozen=True)
@@ -146,5 +175,6 @@ class AuthFailed:
 
 TicketEvent = (
     Status | LogEntry | Busy | AccountsLoaded | QuoteUpdated | PositionUpdated
-    | WorkingOrdersUpdated | Connection | AuthFailed | Selected
+    | WorkingOrdersUpdated | Connection | AuthFailed | Selected | FillsUpdated
+    | OrderReplaced
 )

@@ -84,6 +84,7 @@ class Feed:
         self._clock = clock
         self._listeners: list[Callable[[FeedState], None]] = []
         self._last_update: float | None = None
+        self._position_seen: float | None = None  # a P&L frame carried the chosen position
         self._last_recheck = -math.inf
         self._quote_interval = quote_interval
         self._last_quote_event = -math.inf
@@ -106,6 +107,15 @@ class Feed:
     def last_update_age(self) -> float | None:
         """Seconds since the last quote or P&L frame, or None before the first."""
         return None if self._last_update is None else self._clock() - self._last_update
+
+    @property
+    def positions_live(self) -> bool:
+        """True while the stream provably carries the chosen account's positions (a P&L frame
+        with its position list came within ``stale_after``): only then is a position that has
+        not changed also not stale. Otherwise it must be read over REST at a modest cadence."""
+        seen = self._position_seen
+        return (seen is not None and not self.rest_fallback_needed
+                and self._clock() - seen <= self._stale_after)
 
     @property
     def rest_fallback_needed(self) -> bool:
@@ -192,6 +202,7 @@ class Feed:
         )
         if account is None or account.positions is None:
             return  # this frame says nothing about the ticket's position
+        self._position_seen = self._clock()
         held = next((p for p in account.positions if self._followed(p.instrument)), None)
         current = ticket.position
         streamed = 0 if held is None else held.signed_quantity

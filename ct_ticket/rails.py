@@ -25,7 +25,8 @@ from ct_ticket.model import (
     contract_spec,
 )
 
-__all__ = ["REPEAT_WINDOW_S", "RecentOrders", "Review", "check_limits", "review_send"]
+__all__ = ["REPEAT_WINDOW_S", "RecentOrders", "Review", "check_limits", "marketable_limit",
+           "review_send", "stop_on_wrong_side"]
 
 REPEAT_WINDOW_S = 5.0  # "the same order within N seconds" asks first (DAS uses 10 s)
 
@@ -138,6 +139,7 @@ class Review:
     confirm_order: bool = False
     blast_radius: bool = False
     require_word: str | None = None
+    notes: tuple[str, ...] = ()  # said on the status line, never asked (a marketable limit)
 
     @property
     def needs_answer(self) -> bool:
@@ -156,8 +158,46 @@ def review_send(action: Action, order: OrderRequest | None, *, account: str, kin
     if order is None:
         return Review(action, None, account, kind)
     breaches = check_limits(order, limits, quote)
+    if (wrong_side := stop_on_wrong_side(order, quote)) is not None:
+        breaches.insert(0, wrong_side)
     since = recent.seconds_since_same(order)
     if since is not None:
         breaches.append(Breach("Same order twice", f"The same order was sent {since:.1f} s ago."))
+    notes = (marketable,) if (marketable := marketable_limit(order, quote)) else ()
     return Review(action, order, order.account, kind, tuple(breaches),
-                  confirm_order=confirm_every_order and not breaches)
+                  confirm_order=confirm_every_order and not breaches, notes=notes)
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    return Decimal(repr(value)) if value else None
+
+
+def stop_on_wrong_side(order: OrderRequest, quote: Quote | None) -> Breach | None:
+    """A sell stop at or above the bid, or a buy stop at or below the ask: NT8 rejects it
+    (or it would trigger at once). Names both prices."""
+    if order.stop_price is None or quote is None:
+        return None
+    stop = order.stop_price
+    if order.side is Side.SELL and (bid := _decimal(quote.bid)) is not None and stop >= bid:
+        return Breach("Stop on the wrong side of the market",
+                      f"Sell stop {format(stop, 'f')} is at or above the bid "
+                      f"{format(bid, 'f')}: NT8 rejects a sell stop above the market.")
+    if order.side is Side.BUY and (ask := _decimal(quote.ask)) is not None and stop <= ask:
+        return Breach("Stop on the wrong side of the market",
+                      f"Buy stop {format(stop, 'f')} is at or below the ask "
+                      f"{format(ask, 'f')}: NT8 rejects a buy stop below the market.")
+    return None
+
+
+def marketable_limit(order: OrderRequest, quote: Quote | None) -> str | None:
+    """A buy limit above the ask (a sell limit below the bid) fills at once, at the market."""
+    if order.order_type is not OrderType.LIMIT or order.limit_price is None or quote is None:
+        return None
+    limit = order.limit_price
+    if order.side is Side.BUY and (ask := _decimal(quote.ask)) is not None and limit > ask:
+        return (f"Buy limit {format(limit, 'f')} is above the ask {format(ask, 'f')}: it fills "
+                "at once, like a market order.")
+    if order.side is Side.SELL and (bid := _decimal(quote.bid)) is not None and limit < bid:
+        return (f"Sell limit {format(limit, 'f')} is below the bid {format(bid, 'f')}: it fills "
+                "at once, like a market order.")
+    return None

@@ -192,6 +192,24 @@ class Settings:
         self._qs.setValue("window/sounds", value)
 
     @property
+    def orders_open(self) -> bool:
+        """Whether the working-orders panel is expanded."""
+        return self._bool("window/ordersOpen", True)
+
+    @orders_open.setter
+    def orders_open(self, value: bool) -> None:
+        self._qs.setValue("window/ordersOpen", value)
+
+    @property
+    def orders_all_instruments(self) -> bool:
+        """Whether the working-orders panel lists every instrument of the account."""
+        return self._bool("window/ordersAllInstruments", False)
+
+    @orders_all_instruments.setter
+    def orders_all_instruments(self, value: bool) -> None:
+        self._qs.setValue("window/ordersAllInstruments", value)
+
+    @property
     def quantity_cap(self) -> int:
         """The quantity box's hard cap: no order above it can be entered at all (unlike the
         precautionary `limits`, which only ask before sending)."""

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import replace
 from typing import Any
 
 from ct_ticket.api.client import CrossTradeClient
@@ -27,7 +28,6 @@ from ct_ticket.api.errors import (
     AuthenticationError,
     CrossTradeError,
     NotConnectedError,
-    RateLimitedError,
     TransportError,
 )
 from ct_ticket.calls import call_for, read_blast_radius
@@ -51,6 +51,7 @@ from ct_ticket.model import (
     Account,
     AccountKind,
     Limits,
+    OrderInfo,
     OrderRequest,
     Position,
     Quote,
@@ -58,8 +59,11 @@ from ct_ticket.model import (
     instrument_problem,
     normalize_instrument,
 )
+from ct_ticket.order_edits import OrderEdits
+from ct_ticket.outcomes import Outcomes
 from ct_ticket.rails import RecentOrders, Review, review_send
-from ct_ticket.wording import describe_position, position_line, request_words
+from ct_ticket.tracking import OrderRecord, new_order_id
+from ct_ticket.wording import describe_position, request_words
 
 __all__ = ["Ticket"]
 
@@ -80,7 +84,10 @@ class Ticket:
         self.working_orders: int | None = None
         self.last_order: OrderRequest | None = None
         self.recent_orders = RecentOrders()
-        self.in_flight: Action | None = None
+        self.in_flight: dict[str, Action] = {}  # slot -> the send holding it
+        self.records: dict[str, OrderRecord] = {}  # every order sent, by the ticket's own id
+        self.outcomes = Outcomes(self)
+        self.edits = OrderEdits(self)  # cancel / move / resize one working order
         self.pending_review: Review | None = None  # asked, not answered yet
         self.limits: Mapping[AccountKind, Limits] = DEFAULT_LIMITS
         self.confirm_every_order = False
@@ -103,12 +110,15 @@ class Ticket:
         for listener in list(self._listeners):
             listener(event)
 
-    def _status(self, level: StatusLevel, text: str) -> None:
-        self._emit(Status(level, text))
+    def _status(self, level: StatusLevel, text: str, account: str = "") -> None:
+        self._emit(Status(level, text, account))
 
     def _start(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        # Keep a reference: asyncio holds tasks weakly and a collected task silently vanishes.
-        task = asyncio.ensure_future(coroutine)
+        return self.keep(asyncio.ensure_future(coroutine))
+
+    def keep(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        """Hold a reference to a task the ticket started until it ends (asyncio holds tasks
+        weakly and a collected task silently vanishes; `wait_idle` waits for these)."""
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -210,32 +220,34 @@ class Ticket:
         return position
 
     async def refresh_working_orders(self) -> int | None:
-        """Count the account's working orders (None when CrossTrade cannot say)."""
+        """Read the account's working orders; their count (None when CrossTrade cannot say)."""
         account = self.account
         if not account:
             return None
+        working: tuple[OrderInfo, ...] = ()
         try:
             orders = await self.client.orders(account)
         except CrossTradeError as error:
             log.info("working orders of %s unreadable: %s", account, error)
             count = None
         else:
-            count = sum(1 for order in orders if order.is_working)
+            working = tuple(order for order in orders if order.is_working)
+            count = len(working)
         if account == self.account:
             self.working_orders = count
-            self._emit(WorkingOrdersUpdated(account, count))
+            self._emit(WorkingOrdersUpdated(account, count, working))
         return count
 
     def _failed_read(self, what: str, error: CrossTradeError, *, quiet: bool = False) -> None:
         self._read_failed = True
-        self._note_connection(error)
+        self.note_connection(error)
         if isinstance(error, AuthenticationError):
             self._emit(AuthFailed(error.trader_message))
         if not quiet or not isinstance(error, TransportError | NotConnectedError):
             self._status(StatusLevel.ERROR, f"{what} failed: {error.trader_message}")
         self._emit(LogEntry(StatusLevel.ERROR, what, error.trader_message))
 
-    def _note_connection(self, error: CrossTradeError) -> None:
+    def note_connection(self, error: CrossTradeError) -> None:
         if isinstance(error, NotConnectedError):
             self._emit(Connection(True, False))
         elif isinstance(error, TransportError):
@@ -245,7 +257,8 @@ class Ticket:
 
     @property
     def busy(self) -> bool:
-        return self.in_flight is not None
+        """Whether any send is in flight (each kind of send has its own slot)."""
+        return bool(self.in_flight)
 
     def set_rules(self, limits: Mapping[AccountKind, Limits], *, confirm_every_order: bool
                   ) -> None:
@@ -261,7 +274,7 @@ class Ticket:
         A review that needs an answer stays pending until `decide`; synchronous, so a second
         click in the same event-loop turn finds it pending.
         """
-        if self.busy or self.pending_review is not None:
+        if action.slot in self.in_flight or self.pending_review is not None:
             return None
         account = order.account if order else self.account
         kind = self.account_kind(account)
@@ -272,6 +285,8 @@ class Ticket:
         review = review_send(action, order, account=account, kind=kind, limits=self.limits[kind],
                              quote=quote, recent=self.recent_orders,
                              confirm_every_order=self.confirm_every_order)
+        for note in review.notes:
+            self._status(StatusLevel.WARNING, note, account)
         if review.needs_answer:
             self.pending_review = review
         return review
@@ -290,13 +305,16 @@ class Ticket:
 
     def submit(self, action: Action, order: OrderRequest | None = None
                ) -> asyncio.Task[Any] | None:
-        """Start `action` unless another send is in flight; returns None when refused.
+        """Start `action` unless the same kind of send is in flight; None when refused.
 
-        Synchronous on purpose: the slot is taken before the click handler returns, so a
-        second click in the same event-loop turn finds it taken.
+        Orders share one slot; each exit (Close, Cancel all, Flatten all, the kill switch) has
+        its own, so a hung order never blocks the way out. Synchronous on purpose: the slot is
+        taken before the click handler returns, so a second click in the same event-loop turn
+        finds it taken. An order gets the ticket's own id and its record here, before sending.
         """
-        if self.in_flight is not None:
-            log.info("%s ignored: %s still in flight", action, self.in_flight)
+        slot = action.slot
+        if slot in self.in_flight:
+            log.info("%s ignored: %s still in flight", action, self.in_flight[slot])
             return None
         if action.places_order and order is None:
             raise ValueError(f"{action} needs an order")
@@ -304,14 +322,21 @@ class Ticket:
                 self.account and self.instrument):
             self._status(StatusLevel.WARNING, "Choose an account and an instrument first.")
             return None
-        self.in_flight = action
+        record = None
+        if order is not None:
+            order = replace(order, order_id=new_order_id())
+            record = OrderRecord(order.order_id or "", order,
+                                 request_words(action, order, order.account, order.instrument))
+            self.records[record.order_id] = record
+        self.in_flight[slot] = action
         self._emit(Busy(True, action))
-        return self._start(self._run(action, order))
+        return self._start(self._run(action, order, record))
 
-    async def _run(self, action: Action, order: OrderRequest | None) -> None:
+    async def _run(self, action: Action, order: OrderRequest | None,
+                   record: OrderRecord | None) -> None:
         account = order.account if order else self.account
         instrument = order.instrument if order else self.instrument
-        request = request_words(action, order, account, instrument)
+        request = record.words if record else request_words(action, order, account, instrument)
         started = time.perf_counter()
         if order is not None:
             self.recent_orders.record(order)  # sent, whatever comes back
@@ -320,72 +345,28 @@ class Ticket:
                                                     instrument)
         except CrossTradeError as error:
             latency = (time.perf_counter() - started) * 1000
-            await self._send_failed(action, request, error, latency, account)
+            await self.outcomes.failed(action, request, error, latency, account, record)
             return
         finally:
-            self.in_flight = None
+            del self.in_flight[action.slot]
             self._emit(Busy(False, action))
         latency = (time.perf_counter() - started) * 1000
         if order is not None:
             self.last_order = order
         self._emit(Connection(True, True))
         self._emit(LogEntry(StatusLevel.OK, request, result_text, order_id, latency))
-        self._status(StatusLevel.OK, f"{result_text}: {request} ({latency:.0f} ms)")
+        if record is not None:
+            record.current_id = order_id or record.order_id
+            record.note("Accepted by CrossTrade", f"{latency:.0f} ms")
+            self._status(StatusLevel.OK, f"{result_text}: {request} ({latency:.0f} ms); "
+                         "waiting for NT8…", account)
+            await self.outcomes.follow(record, started)
+            return
+        self._status(StatusLevel.OK, f"{result_text}: {request} ({latency:.0f} ms)", account)
         if action.changes_position and account == self.account:
-            await self.post_check(action)
+            await self.outcomes.post_check(action)
         else:
             await asyncio.gather(self.refresh_position(), self.refresh_working_orders())
-
-    async def _send_failed(self, action: Action, request: str, error: CrossTradeError,
-                           latency: float, account: str) -> None:
-        self._note_connection(error)
-        if isinstance(error, AuthenticationError):
-            self._emit(AuthFailed(error.trader_message))
-        if error.may_have_executed:
-            text = f"OUTCOME UNKNOWN: {error.trader_message} {error.outcome_note}"
-            self._emit(LogEntry(StatusLevel.UNKNOWN, request, text, None, latency))
-            self._status(StatusLevel.UNKNOWN, f"{request}: {text}")
-            await self._reconcile(request, account, error.trader_message)
-            return
-        note = "" if isinstance(error, RateLimitedError) else f" {error.outcome_note}"
-        text = f"{error.trader_message}{note}"
-        self._emit(LogEntry(StatusLevel.ERROR, request, text, None, latency))
-        self._status(StatusLevel.ERROR, f"{action.value} failed: {text}")
-
-    async def _reconcile(self, request: str, account: str, cause: str) -> None:
-        """Settle an unknown outcome by reading, never by sending again."""
-        if account != self.account:
-            return
-        position, working = await asyncio.gather(self.refresh_position(),
-                                                 self.refresh_working_orders())
-        if position is None:
-            text = (f"Outcome unknown ({cause}); positions cannot be read either. Check NT8 "
-                    "before sending again.")
-        else:
-            now = position_line(position, self.instrument, working)
-            text = f"Outcome unknown ({cause}); now {now}. Check NT8 before sending again."
-        self._emit(LogEntry(StatusLevel.UNKNOWN, f"Reconcile {request}", text))
-        self._status(StatusLevel.UNKNOWN, text)
-
-    async def post_check(self, action: Action) -> str:
-        """Re-read position and working orders and say the result in one line."""
-        position, working = await asyncio.gather(self.refresh_position(),
-                                                 self.refresh_working_orders())
-        if position is None:
-            line = f"After {action.value}: position unknown, check NT8"
-            level = StatusLevel.WARNING
-        else:
-            line = position_line(position, self.instrument, working)
-            expected_flat = action in (Action.CLOSE, Action.FLATTEN_ACCOUNT, Action.KILL_SWITCH)
-            level = StatusLevel.OK
-            if expected_flat and not position.is_flat:
-                line = f"Still {line} — check NT8"
-                level = StatusLevel.WARNING
-            else:
-                line = f"Now {line}"
-        self._emit(LogEntry(level, f"Post-check after {action.value}", line))
-        self._status(level, line)
-        return line
 
     async def blast_radius(self, *, all_accounts: bool) -> list[str]:
         """What a flatten would close and cancel, read just before asking the trader."""

@@ -6,18 +6,30 @@ same way; a wording change is made here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ct_ticket.events import Action
-from ct_ticket.model import OrderRequest, OrderType, Position, Side, TimeInForce
+from ct_ticket.model import (
+    Execution,
+    OrderInfo,
+    OrderRequest,
+    OrderType,
+    Position,
+    Side,
+    TimeInForce,
+)
 from ct_ticket.rails import Review
+from ct_ticket.tracking import OrderRecord
 
 __all__ = [
     "Question",
+    "age_words",
     "describe_order",
     "describe_position",
+    "fill_words",
     "flatten_place_label",
     "format_price",
     "order_words",
@@ -26,6 +38,8 @@ __all__ = [
     "question_for",
     "request_words",
     "send_tag",
+    "state_words",
+    "working_order_words",
 ]
 
 
@@ -133,9 +147,12 @@ def question_for(review: Review, blast_radius: list[str] | None = None) -> Quest
             f"{broken}.",
             "Send anyway", tuple(f"{b.rule}: {b.message}" for b in review.breaches))
     if order is not None:
+        cancels = (" Flatten first closes the position in this instrument and may cancel this "
+                   "account's working orders, ATM stops and targets included."
+                   if review.action is Action.FLAT_PLACE else "")
         return Question("Confirm order",
                         f"{action_prefix(review.action)}{describe_order(order)} on "
-                        f"{order.account}?")
+                        f"{order.account}?{cancels}")
     if review.action is Action.KILL_SWITCH:
         return Question("Flatten ALL accounts",
                         "Close every position and cancel every order in EVERY account?",
@@ -143,3 +160,55 @@ def question_for(review: Review, blast_radius: list[str] | None = None) -> Quest
     return Question("Flatten everything",
                     f"Close every position and cancel every order in {review.account}?",
                     "Flatten everything", details, review.require_word)
+
+
+def state_words(record: OrderRecord) -> str:
+    """Where an order stands, as the log and status line say it."""
+    state, quantity = record.state, record.request.quantity
+    price = f" @ {format_price(record.average_price)}" if record.average_price else ""
+    if state == "Rejected":
+        return f"Rejected by NT8: {record.reason or 'no reason given'}"
+    if state == "Filled":
+        return f"Filled {quantity}{price}"
+    if state == "PartFilled":
+        return f"Part filled {record.filled} of {quantity}{price}"
+    if state == "Cancelled":
+        return "Cancelled" + (f": {record.reason}" if record.reason else "")
+    if state == "Accepted":
+        return "Accepted by NT8"
+    return state
+
+
+def fill_words(record: OrderRecord, fills: Sequence[Execution]) -> str:
+    """ "Filled SELL 2 @ 6850.25" from the order's executions (its average price without)."""
+    side = record.request.side.value
+    quantity = sum(e.quantity for e in fills)
+    if quantity:
+        average = sum(Decimal(repr(e.price)) * e.quantity for e in fills) / quantity
+        return f"Filled {side} {quantity} @ {format_price(average.normalize())}"
+    price = f" @ {format_price(record.average_price)}" if record.average_price else ""
+    return f"Filled {side} {record.filled}{price}"
+
+
+def working_order_words(order: OrderInfo) -> str:
+    """A working order as the list and the log say it: "BUY 2 MES 12-26 LMT 6840"."""
+    try:
+        kind = OrderType(order.order_type.upper()).short_label
+    except ValueError:
+        kind = order.order_type or "?"
+    prices = [format_price(p) for p in (order.stop_price, order.limit_price) if p]
+    return " ".join([order.action.upper() or "?", str(order.quantity), order.instrument, kind,
+                     *prices])
+
+
+def age_words(since: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """How long ago, in the fewest words: "8 s", "3 min", "2 h"; "—" when unknown."""
+    if since is None:
+        return "—"
+    now = now or (dt.datetime.now(since.tzinfo) if since.tzinfo else dt.datetime.now())
+    seconds = max(0, int((now - since).total_seconds()))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 90 * 60:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"

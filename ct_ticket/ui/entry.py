@@ -105,7 +105,8 @@ class OrderEntry:
         elif isinstance(event, Selected):
             self.form.kind = event.kind
             self.form.update_send_labels()
-        elif isinstance(event, Busy):
+        elif isinstance(event, Busy) and event.action is not None and (
+                event.action.slot == Action.PLACE.slot):
             for button in (self.view.flatten_place_button, self.view.place_button):
                 button.setEnabled(not event.busy)
 
@@ -233,7 +234,7 @@ class OrderEntry:
 
     def send(self, action: Action) -> None:
         """An order button or shortcut: read the whole form, then review, ask, send once."""
-        if self.ticket.busy or self.ticket.pending_review is not None:
+        if Action.PLACE.slot in self.ticket.in_flight or self.ticket.pending_review is not None:
             return
         try:
             order: OrderRequest = self.form.build_order()

@@ -36,6 +36,11 @@ class PositionPanel:
         self.position: Position | None = None
         self.working: int | None = None
         self.read_at: float | None = None  # monotonic time of the last good position read
+        self.status: Status | None = None  # the last thing said, and which account it is about
+        self._exits = {Action.CLOSE: view.close_position_button,
+                       Action.REVERSE: view.reverse_button,
+                       Action.CANCEL_ALL: view.cancel_all_button,
+                       Action.FLATTEN_ACCOUNT: view.flatten_everything_button}
         for button, action in ((view.close_position_button, Action.CLOSE),
                                (view.reverse_button, Action.REVERSE),
                                (view.cancel_all_button, Action.CANCEL_ALL),
@@ -51,6 +56,8 @@ class PositionPanel:
                 # Another position: unknown until read, never the last one's numbers.
                 self.account, self.instrument = event.account, event.instrument
                 self.position, self.working, self.read_at = None, None, None
+                if self.status is not None:
+                    self.show_status(self.status)  # now about another account: marked so
         elif isinstance(event, PositionUpdated):
             if event.position is not None:
                 self.position, self.read_at = event.position, time.monotonic()
@@ -58,14 +65,19 @@ class PositionPanel:
         elif isinstance(event, WorkingOrdersUpdated):
             self.working = event.count
             self._show_position()
-        elif isinstance(event, Busy):
-            for button in self.view.exit_buttons:
-                button.setEnabled(not event.busy)
+        elif isinstance(event, Busy) and event.action in self._exits:
+            # Each exit has its own slot: an order in flight never disables a way out.
+            self._exits[event.action].setEnabled(not event.busy)
 
     def show_status(self, status: Status) -> None:
-        """The one status line: what the ticket (or the app) last said, coloured by level."""
+        """The one status line: what the ticket (or the app) last said, coloured by level; a
+        line about another account than the chosen one names that account."""
+        self.status = status
+        text = status.text
+        if status.account and self.account and status.account != self.account:
+            text = f"About {status.account}: {text}"
         line = self.view.status_line
-        line.setText(status.text)
+        line.setText(text)
         set_style_property(line, "level", status.level.value)
 
     def status_level(self) -> str | None:
@@ -75,8 +87,11 @@ class PositionPanel:
     def _show_position(self, error: str | None = None) -> None:
         position = self.position
         text = describe_position(position, self.instrument or "—")
-        if position is not None and not position.is_flat and position.unrealized_pnl is not None:
-            text += f" · P&L {position.unrealized_pnl:+,.2f}"
+        pnl = (position.unrealized_pnl if position is not None and not position.is_flat
+               else None)
+        self.view.pnl_label.setText("" if pnl is None else f"P&L {pnl:+,.2f}")
+        set_style_property(self.view.pnl_label, "sign",
+                           "" if not pnl else "up" if pnl > 0 else "down")
         if self.working is not None:
             text += f" · {self.working} working"
         if error:
@@ -84,9 +99,13 @@ class PositionPanel:
         self.view.position_label.setText(text)
         self.show_age()
 
-    def show_age(self) -> None:
-        """Amber when the position was read longer ago than `STALE_AFTER_S`."""
+    def show_age(self, *, live: bool = False) -> None:
+        """Amber when the position is not proven: not carried by a live stream (`live`) and
+        last read over REST longer ago than `STALE_AFTER_S`. A position that simply has not
+        changed is not stale."""
         label = self.view.position_label
         age = None if self.read_at is None else time.monotonic() - self.read_at
-        label.setToolTip("" if age is None else f"Read {age:.0f} s ago")
-        set_style_property(label, "stale", age is not None and age > STALE_AFTER_S)
+        source = "streamed live" if live else (
+            "" if age is None else f"read {age:.0f} s ago")
+        label.setToolTip(source[:1].upper() + source[1:])
+        set_style_property(label, "stale", not live and age is not None and age > STALE_AFTER_S)

@@ -27,6 +27,7 @@ from ct_ticket.ui.dialogs import ask
 from ct_ticket.ui.entry import OrderEntry
 from ct_ticket.ui.header import HeaderPanel
 from ct_ticket.ui.limits_dialog import LimitsDialog
+from ct_ticket.ui.orders import OrdersPanel
 from ct_ticket.ui.position import STALE_AFTER_S, PositionPanel
 from ct_ticket.ui.sending import Sender
 from ct_ticket.ui.shortcuts import SHORTCUTS
@@ -35,7 +36,12 @@ from ct_ticket.ui.window_view import WindowView
 
 __all__ = ["TicketWindow"]
 
-POSITION_REFRESH_MS = 5_000  # 12 reads a minute: far inside the 180/min budget
+REFRESH_TICK_MS = 1_500
+# Every third tick (4.5 s) the position and working orders are read over REST unless the stream
+# provably carries them; every tick while orders rest and the stream does not carry positions,
+# so a resting order's fill shows within 2 s. Idle, that is ~27 reads a minute, at most ~53:
+# inside a third of the 180/min budget.
+SLOW_EVERY_TICKS = 3
 
 
 class TicketWindow(QMainWindow):
@@ -59,6 +65,7 @@ class TicketWindow(QMainWindow):
         self.entry = OrderEntry(view.entry_view, ticket, settings, self.sending, self._spawn,
                                 on_side=self._tint, on_reload=self.reload)
         self.position = PositionPanel(view.position_view, ticket, self.sending)
+        self.orders = OrdersPanel(view.orders_view, ticket, settings)
         self.activity = ActivityPanel(view.activity_view, ticket, self.sounds)
         ticket.subscribe(self._on_event)
 
@@ -70,7 +77,8 @@ class TicketWindow(QMainWindow):
         self._connect()
 
         self._refresh_timer = QTimer(self)
-        self._refresh_timer.setInterval(POSITION_REFRESH_MS)
+        self._refresh_timer.setInterval(REFRESH_TICK_MS)
+        self._ticks = 0
         self._refresh_timer.timeout.connect(self._periodic_refresh)
         self._age_timer = QTimer(self)
         self._age_timer.setInterval(1_000)
@@ -130,7 +138,7 @@ class TicketWindow(QMainWindow):
                                 if event.account else self._base_title())
             if self.feed is not None and not instrument_problem(event.instrument):
                 self.feed.follow(event.instrument)
-        elif isinstance(event, Busy):
+        elif isinstance(event, Busy) and event.action is Action.KILL_SWITCH:
             self.view.kill_switch_action.setEnabled(not event.busy)
 
     def _base_title(self) -> str:
@@ -171,18 +179,26 @@ class TicketWindow(QMainWindow):
         self.header.show_feed_state(feed.state)
 
     def _periodic_refresh(self) -> None:
-        """The modest timer: with no stream, or a stream that is down, read over REST."""
-        if self.feed is None:
-            self._spawn(self.ticket.refresh_position())
-        elif self.feed.rest_fallback_needed:
-            self._spawn(self.ticket.refresh_position())
-            self._spawn(self.ticket.load_quote())
+        """The modest timer: what the stream does not provably carry is read over REST."""
+        self._ticks += 1
+        slow_tick = self._ticks % SLOW_EVERY_TICKS == 0
+        feed, ticket = self.feed, self.ticket
+        fallback = feed is None or feed.rest_fallback_needed
+        positions_streamed = feed is not None and feed.positions_live
+        orders_rest = bool(ticket.working_orders)
+        if not positions_streamed and (slow_tick or orders_rest):
+            self._spawn(ticket.refresh_position())
+        if slow_tick:
+            self._spawn(ticket.refresh_working_orders())
+            if feed is not None and fallback:
+                self._spawn(ticket.load_quote())
 
     def _show_ages(self) -> None:
         if self.feed is not None:
             self.header.show_feed_state(self.feed.state)
-        self.position.show_age()
+        self.position.show_age(live=self.feed is not None and self.feed.positions_live)
         self.entry.show_age(STALE_AFTER_S)
+        self.orders.show_ages()
 
     def reload(self) -> None:
         if self.position.status_level() == "error":

@@ -12,6 +12,7 @@ from ct_ticket.ui import theme
 from ct_ticket.ui.activity_view import ActivityView
 from ct_ticket.ui.entry_view import EntryView
 from ct_ticket.ui.header_view import HeaderView
+from ct_ticket.ui.orders_view import OrdersView
 from ct_ticket.ui.position_view import PositionView
 from ct_ticket.ui.shortcuts import SHORTCUTS
 from ct_ticket.ui.widgets import named
@@ -36,9 +37,11 @@ class WindowView:
         self.header_view = HeaderView()
         self.entry_view = EntryView()
         self.position_view = PositionView()
+        self.orders_view = OrdersView()
         self.activity_view = ActivityView()
         for view, stretch in ((self.header_view, 0), (self.entry_view, 0),
-                              (self.position_view, 0), (self.activity_view, 1)):
+                              (self.position_view, 0), (self.orders_view, 0),
+                              (self.activity_view, 1)):
             self.panels.addWidget(view, stretch)
 
         self.always_on_top_toggle = QCheckBox("Always on top")

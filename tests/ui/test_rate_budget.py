@@ -37,7 +37,7 @@ def speed_up_timers(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Divide every `*_MS` interval of the window module by SPEEDUP; returns the originals."""
     originals = {name: value for name, value in vars(window_module).items()
                  if name.endswith("_MS") and isinstance(value, int)}
-    assert "POSITION_REFRESH_MS" in originals
+    assert "REFRESH_TICK_MS" in originals
     for name, value in originals.items():
         monkeypatch.setattr(window_module, name, max(1, value // SPEEDUP))
     return originals

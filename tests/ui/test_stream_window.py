@@ -70,7 +70,7 @@ def test_pnl_follows_the_market_after_a_fill(
     qtbot.waitUntil(lambda: "LONG 2" in window.position.view.position_label.text(), timeout=5_000)
     sim_server.sim.set_price("MES", 6860.0)  # +9.75 points x 2 x $5 from the 6850.25 fill
     qtbot.waitUntil(
-        lambda: "P&L +97.50" in window.position.view.position_label.text(), timeout=5_000
+        lambda: "P&L +97.50" in window.position.view.pnl_label.text(), timeout=5_000
     )
 
 
@@ -119,7 +119,7 @@ def test_without_a_stream_the_window_says_so_and_reads_over_rest(
     settings_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(window_module, "POSITION_REFRESH_MS", 100)
+    monkeypatch.setattr(window_module, "REFRESH_TICK_MS", 100)
     sim_server.sim.rate_limit_enabled = False
     window = open_window(qtbot, sim_server.url, settings_path)
     set_instrument(qtbot, window, "MES 12-26")
@@ -146,7 +146,7 @@ def test_rest_fallback_and_back_when_the_stream_comes_up(
 
     from ct_ticket.sim import create_app, serve_in_thread
 
-    monkeypatch.setattr(window_module, "POSITION_REFRESH_MS", 100)
+    monkeypatch.setattr(window_module, "REFRESH_TICK_MS", 100)
     sim_server.sim.rate_limit_enabled = False
     with socket.socket() as probe:  # a port nothing listens on yet
         probe.bind(("127.0.0.1", 0))
