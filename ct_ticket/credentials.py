@@ -392,11 +392,8 @@ class MemoryTokenStore:
         return had_token
 
 
-def forget_token_blocking(
-    *, service: str = SERVICE, username: str = USERNAME, timeout: float = DEFAULT_TIMEOUT
-) -> bool:
-    """Remove the stored token without an event loop (``ct-ticket --forget-token``).
-
-    ``True`` if there was one; raises :class:`KeyringError` subclasses like the async store.
-    """
+def forget_token_blocking(*, service: str = SERVICE, username: str = USERNAME,
+                          timeout: float = DEFAULT_TIMEOUT) -> bool:
+    """Remove the stored token without an event loop (``ct-ticket --forget-token``); ``True``
+    if there was one. Raises :class:`KeyringError` subclasses like the async store."""
     return _run_blocking(_remover(service, username), "remove", timeout)
