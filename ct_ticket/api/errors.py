@@ -101,13 +101,14 @@ class SlowServerError(TransportError):
     """
 
     def __init__(self, waiting: int, *, method: str = "", path: str = "") -> None:
-        super().__init__(f"{waiting} requests waiting", method=method, path=path,
+        requests = "request" if waiting == 1 else "requests"
+        super().__init__(f"{waiting} {requests} waiting", method=method, path=path,
                          request_sent=False)
         self.waiting = waiting
 
     @property
     def trader_message(self) -> str:
-        return f"CrossTrade is slow: {self.waiting} requests waiting."
+        return f"CrossTrade is slow: {self.message}."
 
 
 class BadResponseError(CrossTradeError):
