@@ -1,20 +1,21 @@
 """CrossTradeClient: the async CrossTrade REST client, one method per endpoint the ticket uses.
 
 One `httpx.AsyncClient` lives as long as the client, so every call reuses a warm keep-alive
-connection (the difference between one round trip per order and three). Order POSTs are sent
-exactly once, never retried: a POST whose answer is lost raises an error with
-`may_have_executed=True` and the caller reconciles by reading positions and orders. GETs retry
-transport failures and 502/503/504 a bounded number of times with backoff, and wait out a short
-429 `Retry-After`.
+connection (the difference between one round trip per order and three). Requests that act
+(place, cancel, change, bracket, close, flatten) are sent exactly once, never retried: one
+whose answer is lost or unreadable raises an error with `may_have_executed=True` and the caller
+settles it by looking the order up (by the ticket's own `orderId`). GETs retry transport
+failures and 502/503/504 a bounded number of times with backoff, and wait out a short 429
+`Retry-After`. Every request has a deadline for its whole exchange and never waits silently
+for a connection: see api/requester.py. Nothing but a `CrossTradeError` leaves a method
+because of what the server answered.
 """
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -22,72 +23,37 @@ import httpx
 
 from ct_ticket.api import wire
 from ct_ticket.api.errors import (
-    AuthenticationError,
+    ApiError,
     BadResponseError,
-    NotConnectedError,
-    RateLimitedError,
+    OrderNotFoundError,
     RejectedError,
-    ServerError,
-    TransportError,
+    UnsupportedError,
 )
-from ct_ticket.api.transport import (
-    NOT_JSON,
-    decode_json,
-    query_string,
-    retry_after_seconds,
-    transport_error,
-)
+from ct_ticket.api.requester import BearerAuth, Requester, Timeouts, check_base_url
 from ct_ticket.model import (
     Account,
+    BracketAck,
     CloseResult,
+    Execution,
     OrderAck,
     OrderInfo,
+    OrderLifecycle,
     OrderRequest,
     Position,
     Quote,
+    Side,
     normalize_instrument,
 )
 
-__all__ = ["DEFAULT_BASE_URL", "CrossTradeClient", "Timeouts"]
+__all__ = ["DEFAULT_BASE_URL", "MAX_LOOKBACK_S", "CrossTradeClient", "Timeouts",
+           "account_path", "check_base_url"]
 
 DEFAULT_BASE_URL = "https://app.crosstrade.io"
 API = "/v1/api"
+MAX_LOOKBACK_S = 900  # §8: executions reach back at most 900 s
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class Timeouts:
-    """Connect and read timeouts in seconds. Short connect: a dead network should say so fast."""
-
-    def __init__(self, connect: float = 5.0, read: float = 10.0) -> None:
-        self.connect = connect
-        self.read = read
-
-    def httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read,
-                             pool=self.connect)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(base_url: str) -> httpx.URL:
-    """Refuse a URL the token must not travel to: plain http is allowed only to loopback."""
-    url = httpx.URL(base_url)
-    if url.scheme == "https" and url.host:
-        return url
-    if url.scheme == "http" and _is_loopback(url.host):
-        return url
-    raise ValueError(
-        f"Refusing base URL {base_url!r}: the API token is only sent over https "
-        "(or plain http to this computer's loopback address)."
-    )
+_BearerAuth = BearerAuth  # the name the test suite's token check instruments
 
 
 def account_path(account: str, *rest: str) -> str:
@@ -96,23 +62,16 @@ def account_path(account: str, *rest: str) -> str:
     return f"{API}/accounts/" + "/".join(segments)
 
 
-class _BearerAuth(httpx.Auth):
-    """Adds the token to the Authorization header only; keeps it out of reprs and URLs."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __repr__(self) -> str:
-        return "_BearerAuth(***)"
-
-    def auth_flow(self, request: httpx.Request) -> Any:
-        # h11 would refuse such a header itself, but quote it, token and all, in its error and
-        # in httpcore's debug log. Refuse it here without repeating it: nothing is sent.
-        if self._token != self._token.strip() or any(
-                ord(ch) < 0x20 or ord(ch) == 0x7F for ch in self._token):
-            raise httpx.LocalProtocolError("the API token has a character a header cannot carry")
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        yield request
+def _lookup_error(error: ApiError) -> ApiError:
+    """An order lookup's failure in its own words: no such order, or no such command."""
+    if error.unknown_command:
+        return UnsupportedError(error.message, status=error.status, error=error.error,
+                                detail=error.detail, method=error.method, path=error.path)
+    if isinstance(error, RejectedError) and (
+            error.status == 404 or wire.is_order_not_found(error.error, error.detail)):
+        return OrderNotFoundError(error.message, status=error.status, error=error.error,
+                                  detail=error.detail, method=error.method, path=error.path)
+    return error
 
 
 class CrossTradeClient:
@@ -132,39 +91,31 @@ class CrossTradeClient:
         verify: bool | str = True,
     ) -> None:
         self.base_url = check_base_url(base_url)
-        self._auth = _BearerAuth(token)
-        self._get_retries = get_retries
-        self._backoff = backoff
-        self._max_read_wait = max_read_wait
-        self._max_response_bytes = max_response_bytes
-        self.rate_limited_until = 0.0  # time.monotonic() before which CrossTrade said "wait"
-        # A few connections so a slow position read never queues an order behind it; calls in
-        # sequence reuse the same warm one. Idle connections live long enough for the ticket's
-        # periodic reads to keep one open between clicks.
-        limits = httpx.Limits(max_connections=4, max_keepalive_connections=2,
-                              keepalive_expiry=120.0)
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            auth=self._auth,
-            timeout=(timeouts or Timeouts()).httpx(),
-            limits=limits,
-            transport=transport,
-            follow_redirects=False,  # a redirect means a wrong path; never carry the token along
-            headers={"Accept": "application/json", "User-Agent": "ct-ticket"},
-            verify=verify,
-        )
+        self._requester = Requester(
+            self.base_url, _BearerAuth(token), timeouts=timeouts or Timeouts(),
+            transport=transport, get_retries=get_retries, backoff=backoff,
+            max_read_wait=max_read_wait, max_response_bytes=max_response_bytes, verify=verify)
 
     def __repr__(self) -> str:
         return f"CrossTradeClient(base_url={str(self.base_url)!r})"
 
+    @property
+    def rate_limited_until(self) -> float:
+        """time.monotonic() before which CrossTrade said "wait" (its last 429)."""
+        return self._requester.rate_limited_until
+
+    @property
+    def requests_waiting(self) -> int:
+        """Requests waiting for a free connection right now (0 unless CrossTrade is slow)."""
+        return self._requester.waiting
+
     def set_token(self, token: str) -> None:
         """Use a new token for every following call (after the token dialog saved one)."""
-        self._auth = _BearerAuth(token)
-        self._http.auth = self._auth
+        self._requester.set_auth(_BearerAuth(token))
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
-        await self._http.aclose()
+        await self._requester.http.aclose()
 
     async def __aenter__(self) -> CrossTradeClient:
         return self
@@ -172,100 +123,14 @@ class CrossTradeClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    # --- the one place requests are made ----------------------------------------------------
-
-    async def _request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
-                       body: Mapping[str, Any] | None = None,
-                       auth: httpx.Auth | None = None) -> Any:
-        attempts = 1 + (self._get_retries if method == "GET" else 0)
-        for attempt in range(attempts):
-            try:
-                return await self._send_once(method, path, params, body, auth)
-            except (TransportError, ServerError) as error:
-                retriable = isinstance(error, TransportError) or error.status in (502, 503, 504)
-                if method != "GET" or not retriable or attempt == attempts - 1:
-                    raise
-                delay = self._backoff * (2**attempt)
-            except RateLimitedError as error:
-                if (method != "GET" or attempt == attempts - 1
-                        or error.retry_after > self._max_read_wait):
-                    raise
-                delay = error.retry_after
-            log.info("retrying %s %s in %.2f s (attempt %d)", method, path, delay, attempt + 2)
-            await asyncio.sleep(delay)
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    async def _send_once(self, method: str, path: str, params: Mapping[str, str] | None,
-                         body: Mapping[str, Any] | None, auth: httpx.Auth | None = None) -> Any:
-        started = time.perf_counter()
-        url = f"{path}?{query_string(params)}" if params else path
-        try:
-            async with self._http.stream(method, url, json=body,
-                                         auth=auth or self._auth) as response:
-                raw = await self._read_limited(response, method, path)
-        except httpx.TransportError as error:
-            raise transport_error(error, method, path) from None
-        log.info("%s %s -> %d in %.0f ms", method, path, response.status_code,
-                 (time.perf_counter() - started) * 1000)
-        return self._interpret(response, raw, method, path)
-
-    async def _read_limited(self, response: httpx.Response, method: str, path: str) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_response_bytes:
-            raise BadResponseError(f"answer of {int(declared)} bytes is too large", method=method,
-                                   path=path, status=response.status_code)
-        chunks = bytearray()
-        async for chunk in response.aiter_bytes():
-            chunks += chunk
-            if len(chunks) > self._max_response_bytes:
-                raise BadResponseError("answer is too large", method=method, path=path,
-                                       status=response.status_code)
-        return bytes(chunks)
-
-    def _interpret(self, response: httpx.Response, raw: bytes, method: str, path: str) -> Any:
-        status = response.status_code
-        is_post = method == "POST"
-        if 300 <= status < 400:
-            raise BadResponseError(f"HTTP {status} redirect; is the base URL right?",
-                                   method=method, path=path, status=status)
-        payload = decode_json(raw)
-        if payload is NOT_JSON and status < 500 and status not in (401, 403, 408, 429):
-            looks_html = raw.lstrip()[:1] == b"<"
-            raise BadResponseError(
-                f"HTTP {status} with {'an HTML page' if looks_html else 'a body that is not JSON'}",
-                method=method, path=path, status=status)
-        error, detail = wire.error_fields(payload) or (None, None)
-        common: dict[str, Any] = {"error": error, "detail": detail, "method": method, "path": path}
-        if status in (401, 403):
-            raise AuthenticationError(f"HTTP {status}", status=status, **common)
-        if status == 408:
-            # The bridge to NT8 is down; the docs warn a placement may or may not have reached it.
-            raise NotConnectedError("HTTP 408", status=status, may_have_executed=is_post, **common)
-        if status == 429:
-            retry_after = retry_after_seconds(response.headers.get("retry-after"))
-            self.rate_limited_until = time.monotonic() + retry_after
-            raise RateLimitedError("HTTP 429", retry_after=retry_after, **common)
-        if status >= 500:
-            raise ServerError(f"HTTP {status}", status=status, may_have_executed=is_post, **common)
-        if status >= 400 or error is not None or (
-                isinstance(payload, dict) and payload.get("success") is False):
-            raise RejectedError(f"HTTP {status}", status=status, **common)
-        return payload
-
-    def _parse(self, parser: Callable[[Any], T], payload: Any, method: str, path: str) -> T:
-        try:
-            return parser(payload)
-        except wire.ShapeError as error:
-            raise BadResponseError(str(error), method=method, path=path, status=200) from None
-
     async def _get(self, parser: Callable[[Any], T], path: str,
-                   params: Mapping[str, str] | None = None) -> T:
-        return self._parse(parser, await self._request("GET", path, params=params), "GET", path)
+                   params: dict[str, str] | None = None) -> T:
+        return await self._requester.call("GET", path, parser, params=params)
 
     async def _post(self, parser: Callable[[Any], T], path: str,
-                    body: Mapping[str, Any] | None = None) -> T:
-        payload = await self._request("POST", path, body=body if body is not None else {})
-        return self._parse(parser, payload, "POST", path)
+                    body: dict[str, Any] | None = None) -> T:
+        return await self._requester.call("POST", path, parser,
+                                          body=body if body is not None else {})
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -281,12 +146,14 @@ class CrossTradeClient:
     async def verify_token(self, token: str) -> list[Account]:
         """Read the account list with a candidate token, without adopting it (the token dialog's
         "Test"). Raises AuthenticationError when CrossTrade refuses it."""
-        path = f"{API}/accounts"
-        payload = await self._request("GET", path, auth=_BearerAuth(token))
         try:
-            return wire.parse_accounts(payload)
-        except wire.ShapeError:
+            accounts: list[Account] = await self._requester.call(
+                "GET", f"{API}/accounts", wire.parse_accounts, auth=_BearerAuth(token))
+        except BadResponseError as error:
+            if error.status != 200:
+                raise
             return []  # accepted (a 2xx), even if the unconfirmed list shape is unreadable
+        return accounts
 
     async def get_account(self, account: str) -> Account:
         """One account with its balances."""
@@ -373,18 +240,89 @@ class CrossTradeClient:
         return await self._post(wire.parse_cancel, account_path(account, "orders", "cancel"),
                                 body)
 
-    async def cancel_order(self, account: str, order_id: str) -> CloseResult:
-        """Cancel one order by id."""
-        return await self._post(wire.parse_cancel,
+    async def cancel_order(self, account: str, order_id: str) -> OrderAck:
+        """Cancel one order by id; the acknowledgement carries the id CrossTrade cancelled.
+
+        Cancelling is asking: the order is CancelPending until NT8 confirms, and a fill can
+        overtake it. Follow it with `get_order`. Never retried. An order that is unknown or
+        already final is a RejectedError ("not found or already terminal").
+        """
+        return await self._post(wire.parse_order_ack,
                                 account_path(account, "orders", order_id, "cancel"))
 
+    async def change_order(self, account: str, order_id: str, *, quantity: int | None = None,
+                           limit_price: Decimal | None = None,
+                           stop_price: Decimal | None = None) -> OrderAck:
+        """Change a live order's quantity and/or prices (`PUT .../change`). Never retried.
+
+        CrossTrade answers with the order's NEW id: store it and follow the order by it (the
+        old one may still find it, but the docs promise only the new one).
+        """
+        body = wire.change_body(quantity=quantity, limit_price=limit_price,
+                                stop_price=stop_price)
+        if not body:
+            raise ValueError("change_order needs a quantity, limit_price or stop_price")
+        return await self._requester.call(
+            "PUT", account_path(account, "orders", order_id, "change"),
+            wire.parse_order_ack, body=body)
+
+    async def cancel_and_bracket(self, account: str, instrument: str, side: Side,
+                                 quantity: int, *, stop_loss: Decimal | None,
+                                 take_profit: Decimal | None) -> BracketAck:
+        """Protect a position: cancel the instrument's live orders, then place a stop loss and/or
+        a profit target as an OCO pair. `side` is the position's side (BUY for a long); the
+        quantity is clamped to the position by CrossTrade. Never retried.
+        """
+        if stop_loss is None and take_profit is None:
+            raise ValueError("cancel_and_bracket needs a stop_loss or a take_profit")
+        body = wire.bracket_body(normalize_instrument(instrument), side, quantity,
+                                 stop_loss=stop_loss, take_profit=take_profit)
+        return await self._post(
+            wire.parse_bracket_ack, account_path(account, "orders", "cancel_and_bracket"), body)
+
     async def get_order(self, account: str, order_id: str) -> OrderInfo:
-        """One order's state."""
-        return await self._get(wire.parse_order, account_path(account, "orders", order_id))
+        """One order by any of its ids (NT8's, a former one, or the ticket's own): its state and,
+        for a rejection, NT8's reason. OrderNotFoundError when CrossTrade knows no such order;
+        UnsupportedError when the add-on has no order lookup."""
+        try:
+            return await self._get(
+                wire.parse_order, account_path(account, "orders", order_id))
+        except ApiError as error:
+            raise _lookup_error(error) from None
+
+    async def order_lifecycle(self, account: str, order_id: str) -> OrderLifecycle:
+        """Every state, fill and submission of an order, oldest first (add-on ≥ v1.13.2).
+        OrderNotFoundError for an unknown id; UnsupportedError from an older add-on."""
+        try:
+            return await self._get(
+                wire.parse_lifecycle, account_path(account, "orders", order_id, "lifecycle"))
+        except ApiError as error:
+            raise _lookup_error(error) from None
 
     async def orders(self, account: str) -> list[OrderInfo]:
         """The account's orders (route shape unconfirmed; working ones have `is_working`)."""
-        return await self._get(wire.parse_orders, account_path(account, "orders"))
+        return await self._get(
+            wire.parse_orders, account_path(account, "orders"))
+
+    # --- executions -------------------------------------------------------------------------
+
+    async def executions(self, account: str, lookback_s: int = 320) -> list[Execution]:
+        """The account's fills of the last `lookback_s` seconds (clamped to 1…900, §8), as
+        CrossTrade lists them. NT8 keeps only the current session's."""
+        lookback = max(1, min(MAX_LOOKBACK_S, int(lookback_s)))
+        try:
+            return await self._get(
+                wire.parse_executions, account_path(account, "executions"),
+                {"lookbackTime": str(lookback)})
+        except ApiError as error:
+            if error.unknown_command:
+                raise _lookup_error(error) from None
+            raise
+
+    async def execution(self, account: str, execution_id: str) -> Execution:
+        """One execution by its id."""
+        return await self._get(
+            wire.parse_execution, account_path(account, "executions", execution_id))
 
     # --- market -----------------------------------------------------------------------------
 

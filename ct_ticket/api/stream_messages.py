@@ -1,5 +1,5 @@
 """The stream's wire format (§10): the frames the client sends, and typed events parsed from the
-frames the server pushes. Like ``wire.py`` for REST, the only stream module that knows field names.
+frames the server pushes. Like ``wire/`` for REST, the only stream module that knows field names.
 
 Server frames are dispatched on ``type`` first; a frame with an ``id`` and no ``type`` is an RPC
 reply. Parsing is forgiving where §10 marks a shape as unconfirmed (per-account P&L fields, the

@@ -13,7 +13,19 @@ from ct_ticket.model.instruments import (
     root_symbol,
 )
 from ct_ticket.model.limits import DEFAULT_LIMITS, AccountKind, Breach, Limits, account_kind
-from ct_ticket.model.market import Account, CloseResult, OrderAck, OrderInfo, Position, Quote
+from ct_ticket.model.market import (
+    Account,
+    BracketAck,
+    CloseResult,
+    Execution,
+    LifecycleEvent,
+    OrderAck,
+    OrderInfo,
+    OrderLifecycle,
+    OrderState,
+    Position,
+    Quote,
+)
 from ct_ticket.model.orders import (
     DEFAULT_QUANTITY_CAP,
     MAX_PRICE,
@@ -37,14 +49,19 @@ __all__ = [
     "MAX_PRICE",
     "Account",
     "AccountKind",
+    "BracketAck",
     "Breach",
     "CloseResult",
     "ContractSpec",
+    "Execution",
+    "LifecycleEvent",
     "Limits",
     "OrderAck",
     "OrderInfo",
+    "OrderLifecycle",
     "OrderProblem",
     "OrderRequest",
+    "OrderState",
     "OrderType",
     "OrderValidationError",
     "Position",

@@ -2,7 +2,7 @@
 
 Pure Python on purpose: no Qt, no httpx. The window, the client and the tests all agree on
 what a valid order is by asking this module. The JSON body CrossTrade documents for
-`orders/place` and `orders/flatplace` is built from it in api/wire.py, the one module that
+`orders/place` and `orders/flatplace` is built from it in api/wire/, the one place that
 knows field names.
 """
 
@@ -177,6 +177,10 @@ class OrderRequest:
     stop_price: Decimal | None = None
     oco_id: str | None = None
     atm_strategy: str | None = None
+    # The ticket's own id for the order (CrossTrade's optional, unique `orderId`), chosen
+    # before sending so the order can be looked up even when the answer is lost. Not part of
+    # what the order *is*: two orders differing only here are the same order twice.
+    order_id: str | None = None
 
     def describe(self) -> str:
         """The order in a trader's words: "BUY 2 MES 12-25 LMT 5012.25"."""

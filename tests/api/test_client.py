@@ -270,13 +270,18 @@ def test_429_on_a_get_with_a_long_retry_after_gives_up_at_once(faults: FaultServ
     assert faults.count("GET") == 1
 
 
-def test_simulator_rate_limit_reaches_the_caller_on_a_post(url: str, sim: Simulator) -> None:
+def test_simulator_rate_limit_reaches_the_caller_on_a_post(served: tuple[Any, str]) -> None:
+    # The simulator's clock stands still, so the bucket cannot refill while the burst is spent
+    # (on a busy machine twenty reads can take long enough to earn the POST a token).
+    sim = Simulator(seed=7, clock=lambda: 0.0)
+    served[0].app = create_app(sim)
+
     async def burst_then_place(client: CrossTradeClient) -> Any:
         for _ in range(20):  # the documented burst
             await client.quote("MES 12-25")
         return await client.place(SEED)
 
-    error = fails(RateLimitedError, url, burst_then_place)
+    error = fails(RateLimitedError, served[1], burst_then_place)
     assert error.retry_after >= 1
     assert [r.status for r in sim.order_posts()] == [429]
 

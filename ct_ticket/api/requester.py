@@ -1,0 +1,326 @@
+"""The one place the client makes HTTP requests: connections, deadlines, retries, and turning
+every answer (or its absence) into a value or one of the client's errors.
+
+Three rules hold here for every endpoint:
+
+- **A deadline for the whole exchange.** Connecting, sending and reading every byte of the
+  answer must finish within the request's deadline (`Timeouts.order_deadline` for requests that
+  act, `Timeouts.read_deadline` for each attempt of a read), however slowly the bytes trickle
+  in: httpx's read timeout alone restarts with every byte. Past it the request is a
+  `TransportError`; for a POST or PUT the outcome is unknown (`may_have_executed`).
+- **No silent queue.** At most four requests are in flight, and reads may take only three of
+  the four connections, so an order never queues behind slow reads. A request that waits for a
+  connection is logged and counted; past `Timeouts.pool` it fails with `SlowServerError`
+  ("CrossTrade is slow: N requests waiting"), which was never sent.
+- **Nothing unreadable escapes as anything but a `CrossTradeError`.** A body that is not JSON,
+  nests too deep, uses NaN, is too big, or has the wrong shape or types anywhere is a
+  `BadResponseError`; the parsers' own mistakes on a hostile body are too (and are logged with
+  their traceback, so a parser bug stays visible).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import httpx
+
+from ct_ticket.api import wire
+from ct_ticket.api.errors import (
+    AuthenticationError,
+    BadResponseError,
+    NotConnectedError,
+    RateLimitedError,
+    RejectedError,
+    ServerError,
+    SlowServerError,
+    TransportError,
+    changes_state,
+)
+from ct_ticket.api.transport import (
+    Unreadable,
+    decode_json,
+    query_string,
+    retry_after_seconds,
+    transport_error,
+)
+
+__all__ = ["MAX_CONNECTIONS", "READ_CONNECTIONS", "BearerAuth", "Requester", "Timeouts",
+           "check_base_url"]
+
+log = logging.getLogger("ct_ticket.api.client")
+T = TypeVar("T")
+MAX_CONNECTIONS = 4
+READ_CONNECTIONS = 3  # reads may hold at most this many: one connection is always for orders
+
+
+class Timeouts:
+    """Seconds. `connect` and `read` bound each step (a dead network should say so fast);
+    `order_deadline` bounds the whole exchange of a request that acts (place, cancel, change,
+    close, flatten) and `read_deadline` each attempt of a read; `pool` how long a request may
+    wait for a free connection (default: `connect`)."""
+
+    def __init__(self, connect: float = 5.0, read: float = 10.0, *,
+                 order_deadline: float = 10.0, read_deadline: float = 15.0,
+                 pool: float | None = None) -> None:
+        self.connect = connect
+        self.read = read
+        self.order_deadline = order_deadline
+        self.read_deadline = read_deadline
+        self.pool = connect if pool is None else pool
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read,
+                             pool=self.pool)
+
+    def deadline(self, method: str) -> float:
+        """The whole-exchange deadline of one attempt of `method`."""
+        return self.order_deadline if changes_state(method) else self.read_deadline
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> httpx.URL:
+    """Refuse a URL the token must not travel to: plain http is allowed only to loopback."""
+    url = httpx.URL(base_url)
+    if url.scheme == "https" and url.host:
+        return url
+    if url.scheme == "http" and _is_loopback(url.host):
+        return url
+    raise ValueError(
+        f"Refusing base URL {base_url!r}: the API token is only sent over https "
+        "(or plain http to this computer's loopback address)."
+    )
+
+
+class BearerAuth(httpx.Auth):
+    """Adds the token to the Authorization header only; keeps it out of reprs and URLs."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "BearerAuth(***)"
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        # h11 would refuse such a header itself, but quote it, token and all, in its error and
+        # in httpcore's debug log. Refuse it here without repeating it: nothing is sent.
+        if self._token != self._token.strip() or any(
+                ord(ch) < 0x20 or ord(ch) == 0x7F for ch in self._token):
+            raise httpx.LocalProtocolError("the API token has a character a header cannot carry")
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
+class _Slots:
+    """The client's own connection budget, so waiting is counted and never silent."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.all = asyncio.Semaphore(MAX_CONNECTIONS)
+        self.reads = asyncio.Semaphore(READ_CONNECTIONS)
+        self.waiting = 0
+
+
+class Requester:
+    """Sends requests for `CrossTradeClient` (see the module docstring for the rules)."""
+
+    def __init__(self, base_url: httpx.URL, auth: httpx.Auth, *, timeouts: Timeouts,
+                 transport: httpx.AsyncBaseTransport | None, get_retries: int, backoff: float,
+                 max_read_wait: float, max_response_bytes: int, verify: bool | str) -> None:
+        self.auth = auth
+        self.timeouts = timeouts
+        self._get_retries = get_retries
+        self._backoff = backoff
+        self._max_read_wait = max_read_wait
+        self._max_response_bytes = max_response_bytes
+        self._slots = _Slots()
+        self.rate_limited_until = 0.0  # time.monotonic() before which CrossTrade said "wait"
+        # Idle connections live long enough for the ticket's periodic reads to keep one open
+        # between clicks; calls in sequence reuse the same warm one.
+        limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=2,
+                              keepalive_expiry=120.0)
+        self.http = httpx.AsyncClient(
+            base_url=base_url,
+            auth=auth,
+            timeout=timeouts.httpx(),
+            limits=limits,
+            transport=transport,
+            follow_redirects=False,  # a redirect means a wrong path; never carry the token along
+            headers={"Accept": "application/json", "User-Agent": "ct-ticket"},
+            verify=verify,
+        )
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a free connection right now."""
+        return self._slots.waiting
+
+    def set_auth(self, auth: httpx.Auth) -> None:
+        self.auth = auth
+        self.http.auth = auth
+
+    async def call(self, method: str, path: str, parser: Callable[[Any], T], *,
+                   params: Mapping[str, str] | None = None,
+                   body: Mapping[str, Any] | None = None, auth: httpx.Auth | None = None) -> T:
+        """Send (GETs with bounded retries; anything that acts exactly once) and parse."""
+        payload = await self._request(method, path, params=params, body=body, auth=auth)
+        try:
+            return parser(payload)
+        except wire.ShapeError as error:
+            raise BadResponseError(str(error), method=method, path=path, status=200) from None
+        except Exception as error:  # a hostile body found a parser gap: unreadable, not a crash
+            log.warning("could not read the answer to %s %s", method, path, exc_info=True)
+            raise BadResponseError(f"unreadable answer ({type(error).__name__})",
+                                   method=method, path=path, status=200) from None
+
+    async def _request(self, method: str, path: str, *, params: Mapping[str, str] | None,
+                       body: Mapping[str, Any] | None, auth: httpx.Auth | None) -> Any:
+        attempts = 1 + (self._get_retries if method == "GET" else 0)
+        for attempt in range(attempts):
+            try:
+                return await self._send_once(method, path, params, body, auth)
+            except SlowServerError:
+                raise  # waiting longer would only lengthen the queue
+            except (TransportError, ServerError) as error:
+                retriable = isinstance(error, TransportError) or error.status in (502, 503, 504)
+                if method != "GET" or not retriable or attempt == attempts - 1:
+                    raise
+                delay = self._backoff * (2**attempt)
+            except RateLimitedError as error:
+                if (method != "GET" or attempt == attempts - 1
+                        or error.retry_after > self._max_read_wait):
+                    raise
+                delay = error.retry_after
+            log.info("retrying %s %s in %.2f s (attempt %d)", method, path, delay, attempt + 2)
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _acquire(self, method: str, path: str) -> list[asyncio.Semaphore]:
+        """Take a connection slot (reads: one of three; orders: any of four) or fail loudly."""
+        slots = self._slots
+        loop = asyncio.get_running_loop()
+        if slots.loop is not loop:  # a new event loop (tests): fresh, unbound semaphores
+            self._slots = slots = _Slots()
+            slots.loop = loop
+        wanted = [slots.all] if changes_state(method) else [slots.reads, slots.all]
+        if not any(s.locked() for s in wanted):
+            for semaphore in wanted:
+                await semaphore.acquire()  # free: returns at once
+            return wanted
+        slots.waiting += 1
+        log.warning("%s %s waits for a connection (%d waiting)", method, path, slots.waiting)
+        taken: list[asyncio.Semaphore] = []
+        try:
+            async with asyncio.timeout(self.timeouts.pool):
+                for semaphore in wanted:
+                    await semaphore.acquire()
+                    taken.append(semaphore)
+        except TimeoutError:
+            for semaphore in taken:
+                semaphore.release()
+            raise SlowServerError(slots.waiting, method=method, path=path) from None
+        finally:
+            slots.waiting -= 1
+        return wanted
+
+    async def _send_once(self, method: str, path: str, params: Mapping[str, str] | None,
+                         body: Mapping[str, Any] | None, auth: httpx.Auth | None) -> Any:
+        taken = await self._acquire(method, path)
+        try:
+            return await self._exchange(method, path, params, body, auth)
+        finally:
+            for semaphore in reversed(taken):
+                semaphore.release()
+
+    async def _exchange(self, method: str, path: str, params: Mapping[str, str] | None,
+                        body: Mapping[str, Any] | None, auth: httpx.Auth | None) -> Any:
+        started = time.perf_counter()
+        url = f"{path}?{query_string(params)}" if params else path
+        deadline = self.timeouts.deadline(method)
+        status = 0
+        try:
+            async with asyncio.timeout(deadline):
+                async with self.http.stream(method, url, json=body,
+                                            auth=auth or self.auth) as response:
+                    status = response.status_code
+                    raw = await self._read_limited(response, method, path)
+        except TimeoutError:
+            # The request left (or may have): for an order, the outcome is unknown.
+            raise TransportError(f"no complete answer within {deadline:g} s", method=method,
+                                 path=path) from None
+        except httpx.PoolTimeout:
+            raise SlowServerError(self._slots.waiting + 1, method=method, path=path) from None
+        except httpx.TransportError as error:
+            raise transport_error(error, method, path) from None
+        except httpx.DecodingError:
+            raise BadResponseError("an answer that cannot be decoded", method=method, path=path,
+                                   status=status) from None
+        except httpx.HTTPError as error:
+            raise TransportError(type(error).__name__, method=method, path=path) from None
+        log.info("%s %s -> %d in %.0f ms", method, path, response.status_code,
+                 (time.perf_counter() - started) * 1000)
+        return self._interpret(response, raw, method, path)
+
+    async def _read_limited(self, response: httpx.Response, method: str, path: str) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > self._max_response_bytes:
+            raise BadResponseError(f"answer of {int(declared)} bytes is too large", method=method,
+                                   path=path, status=response.status_code)
+        chunks = bytearray()
+        async for chunk in response.aiter_bytes():
+            chunks += chunk
+            if len(chunks) > self._max_response_bytes:
+                raise BadResponseError("answer is too large", method=method, path=path,
+                                       status=response.status_code)
+        return bytes(chunks)
+
+    def _interpret(self, response: httpx.Response, raw: bytes, method: str, path: str) -> Any:
+        status = response.status_code
+        acts = changes_state(method)
+        if 300 <= status < 400:
+            raise BadResponseError(f"HTTP {status} redirect; is the base URL right?",
+                                   method=method, path=path, status=status)
+        payload = decode_json(raw)
+        if isinstance(payload, Unreadable):
+            if status < 500 and status not in (401, 403, 408, 429):
+                if payload.reason != "not JSON":
+                    what = f"a body {payload.reason}"
+                elif raw.lstrip()[:1] == b"<":
+                    what = "an HTML page"
+                else:
+                    what = "a body that is not JSON"
+                raise BadResponseError(f"HTTP {status} with {what}", method=method, path=path,
+                                       status=status)
+            payload = None
+        error, detail = wire.error_fields(payload) or (None, None)
+        common: dict[str, Any] = {"error": error, "detail": detail, "method": method, "path": path}
+        if status in (401, 403):
+            raise AuthenticationError(f"HTTP {status}", status=status, **common)
+        if status == 408:
+            # The bridge to NT8 is down; the docs warn a placement may or may not have reached it.
+            raise NotConnectedError("HTTP 408", status=status, may_have_executed=acts, **common)
+        if status == 429:
+            retry_after = retry_after_seconds(response.headers.get("retry-after"))
+            self.rate_limited_until = time.monotonic() + retry_after
+            raise RateLimitedError("HTTP 429", retry_after=retry_after, **common)
+        unknown = wire.unknown_command(payload)
+        if status >= 500:
+            raise ServerError(f"HTTP {status}", status=status, may_have_executed=acts,
+                              unknown_command=unknown, **common)
+        if status >= 400 or error is not None or (
+                isinstance(payload, dict) and payload.get("success") is False):
+            raise RejectedError(f"HTTP {status}", status=status, unknown_command=unknown,
+                                **common)
+        return payload
