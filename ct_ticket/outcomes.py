@@ -114,12 +114,14 @@ class Outcomes:
             return
         if settled.placed:
             record.note("Placed", "found by the ticket's own id")
-            text = f"It was placed ({state_words(record)}): {request}. Not sent again."
+            text = (f"It was placed ({state_words(record)}): {request} (the answer was lost: "
+                    f"{cause}). Not sent again.")
             level = (StatusLevel.ERROR if record.state == OrderState.REJECTED.value
                      else StatusLevel.OK)
         else:
             record.note("Not placed", "CrossTrade does not know the ticket's id")
-            text = f"It was not placed: {request}. Nothing was sent again; send it anew if wanted."
+            text = (f"It was not placed: {request} ({cause}). Nothing was sent again; send it "
+                    "anew if wanted.")
             level = StatusLevel.WARNING
         self.ticket.publish(LogEntry(level, f"Lookup {request}", text, record.order_id))
         self._say(level, text, account)

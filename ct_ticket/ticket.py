@@ -28,6 +28,7 @@ from ct_ticket.api.errors import (
     AuthenticationError,
     CrossTradeError,
     NotConnectedError,
+    SlowServerError,
     TransportError,
 )
 from ct_ticket.calls import call_for, read_blast_radius
@@ -248,9 +249,11 @@ class Ticket:
         self._emit(LogEntry(StatusLevel.ERROR, what, error.trader_message))
 
     def note_connection(self, error: CrossTradeError) -> None:
+        """What a failure says about reachability: NT8 offline, CrossTrade unreachable, or
+        nothing (CrossTrade is reachable, only slow: its connections are all busy)."""
         if isinstance(error, NotConnectedError):
             self._emit(Connection(True, False))
-        elif isinstance(error, TransportError):
+        elif isinstance(error, TransportError) and not isinstance(error, SlowServerError):
             self._emit(Connection(False, None))
 
     # --- sending ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ct_ticket.api.client import CrossTradeClient
 from ct_ticket.api.errors import CrossTradeError, OrderNotFoundError
-from ct_ticket.model import OrderInfo, OrderRequest, OrderState
+from ct_ticket.model import OrderInfo, OrderRequest, OrderState, needs_stop_price
 
 __all__ = [
     "FOLLOW_STOPS_AT",
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # Following stops here: a working order is the working-orders panel's to watch from then on.
 FOLLOW_STOPS_AT = frozenset({OrderState.WORKING, OrderState.FILLED, OrderState.PART_FILLED,
                              OrderState.REJECTED, OrderState.CANCELLED})
+RESTING_STOP = frozenset({OrderState.ACCEPTED, OrderState.TRIGGER_PENDING})
 FIRST_READ_S = 0.3  # NT8 usually settles a market order within a few hundred ms
 MIN_INTERVAL_S = 1.0  # never more than one follow-up read per order per second
 MAX_INTERVAL_S = 8.0
@@ -92,6 +93,8 @@ async def follow_order(client: CrossTradeClient, record: OrderRecord,
     """Read the order by its id until a state in `FOLLOW_STOPS_AT`, calling `on_change` at
     each new state. Backs off from one read a second; a read that fails is tried again later."""
     delay, waited = FIRST_READ_S, 0.0
+    # NT8 holds a resting stop as Accepted (or TriggerPending), never Working.
+    resting_stop = needs_stop_price(record.request.order_type)
     while waited < FOLLOW_FOR_S:
         await sleep(delay)
         waited += delay
@@ -105,7 +108,7 @@ async def follow_order(client: CrossTradeClient, record: OrderRecord,
             continue
         if record.take(info):
             on_change(record)
-        if info.state in FOLLOW_STOPS_AT:
+        if info.state in FOLLOW_STOPS_AT or (resting_stop and info.state in RESTING_STOP):
             return
 
 

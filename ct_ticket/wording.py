@@ -185,7 +185,7 @@ def fill_words(record: OrderRecord, fills: Sequence[Execution]) -> str:
     quantity = sum(e.quantity for e in fills)
     if quantity:
         average = sum(Decimal(repr(e.price)) * e.quantity for e in fills) / quantity
-        return f"Filled {side} {quantity} @ {format_price(average.normalize())}"
+        return f"Filled {side} {quantity} @ {format_price(average)}"
     price = f" @ {format_price(record.average_price)}" if record.average_price else ""
     return f"Filled {side} {record.filled}{price}"
 

@@ -109,21 +109,25 @@ def test_an_unanswered_post_is_never_sent_again_and_is_settled_by_reading(
     events: list[TicketEvent] = []
     faults.inject("hang", method="POST", path="/orders/place", times=1)
 
-    async def body() -> None:
+    async def body() -> list[str]:
         async with ticket_at(faults.url, events, timeouts=Timeouts(connect=0.5, read=0.5),
                              backoff=0.01) as ticket:
             review = ticket.review(Action.PLACE, order())
             assert review is not None and not review.needs_answer
             ticket.decide(review, True)
             await ticket.wait_idle()
+            return list(ticket.records)
 
-    run(body)
+    (own_id,) = run(body)
     assert faults.count("POST", "/orders/place") == 1  # exactly one POST, whatever happened
-    unknown = [s for s in statuses(events) if s.level is StatusLevel.UNKNOWN]
-    assert unknown and "Outcome unknown" in unknown[-1].text
-    assert "now FLAT MES 12-26" in unknown[-1].text  # settled by reading the position
-    log = [e for e in events if isinstance(e, LogEntry)]
-    assert any(e.request.startswith("Reconcile") for e in log)
+    said = statuses(events)
+    assert any(s.level is StatusLevel.UNKNOWN and "OUTCOME UNKNOWN" in s.text for s in said)
+    # The hung POST never reached CrossTrade: the lookup by the ticket's own id says so.
+    assert said[-1].level is StatusLevel.WARNING
+    assert said[-1].text.startswith("It was not placed: BUY 1 MES 12-26 MKT on Sim101")
+    lookups = [r.path for r in faults.requests
+               if r.method == "GET" and r.path.endswith(f"/orders/{own_id}")]
+    assert len(lookups) == 3  # asked, and asked again before saying "not placed"
 
 
 # --- review: what must be asked ------------------------------------------------------------

@@ -94,9 +94,10 @@ class OrdersView(QWidget):
             actions.addWidget(widget)
         body.addLayout(actions)
         edits = QHBoxLayout()
-        for widget, stretch in ((self.price_field, 2), (self.move_button, 0),
-                                (self.quantity_field, 1), (self.resize_button, 0)):
-            edits.addWidget(widget, stretch)
+        edits.addWidget(self.price_field, 2)
+        edits.addWidget(self.move_button)
+        edits.addWidget(self.quantity_field, 1)
+        edits.addWidget(self.resize_button)
         body.addLayout(edits)
         outer.addWidget(self.body)
         self.order_buttons = (self.cancel_order_button, self.tick_down_button,

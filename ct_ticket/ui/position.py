@@ -36,6 +36,7 @@ class PositionPanel:
         self.position: Position | None = None
         self.working: int | None = None
         self.read_at: float | None = None  # monotonic time of the last good position read
+        self.read_error: str | None = None  # the last position read failed with this
         self.status: Status | None = None  # the last thing said, and which account it is about
         self._exits = {Action.CLOSE: view.close_position_button,
                        Action.REVERSE: view.reverse_button,
@@ -61,7 +62,8 @@ class PositionPanel:
         elif isinstance(event, PositionUpdated):
             if event.position is not None:
                 self.position, self.read_at = event.position, time.monotonic()
-            self._show_position(event.error)
+            self.read_error = event.error  # shown until a read succeeds
+            self._show_position()
         elif isinstance(event, WorkingOrdersUpdated):
             self.working = event.count
             self._show_position()
@@ -84,7 +86,7 @@ class PositionPanel:
         level = self.view.status_line.property("level")
         return level if isinstance(level, str) else None
 
-    def _show_position(self, error: str | None = None) -> None:
+    def _show_position(self) -> None:
         position = self.position
         text = describe_position(position, self.instrument or "—")
         pnl = (position.unrealized_pnl if position is not None and not position.is_flat
@@ -94,8 +96,8 @@ class PositionPanel:
                            "" if not pnl else "up" if pnl > 0 else "down")
         if self.working is not None:
             text += f" · {self.working} working"
-        if error:
-            text += f" · {error}"
+        if self.read_error:
+            text += f" · {self.read_error}"
         self.view.position_label.setText(text)
         self.show_age()
 

@@ -346,10 +346,20 @@ def test_fault_during_action_is_said_in_words_sent_once_reconciled_and_recovered
         window.position.view.status_line.property("level"),
         window.position.view.status_line.text(),
     )
-    if outcome is Outcome.UNKNOWN:
-        # Settled by reading position and working orders after the POST, never by resending.
+    if outcome is Outcome.UNKNOWN and action in ("place", "flat_place"):
+        # An order is looked up by the ticket's own id: placed or not, said exactly.
+        assert status.startswith(("It was placed (", "It was not placed: ")), status
+        assert "OUTCOME UNKNOWN" in window.activity.view.activity_log.toPlainText()
+        rereads = [r.path for r in during[posts[0] + 1 :] if r.method == "GET"]
+        own_id = next(iter(window.ticket.records.values())).order_id
+        assert any(p.endswith(f"/orders/{own_id}") for p in rereads), rereads
+        assert any(p.endswith("/position") for p in rereads), rereads
+    elif outcome is Outcome.UNKNOWN:
+        # No order id to look up: settled by reading position and working orders, never by
+        # resending, and said to be a guess.
         assert level == "unknown", status
         assert status.startswith("Outcome unknown (") and "; now " in status, status
+        assert "a guess" in status, status
         assert "OUTCOME UNKNOWN" in window.activity.view.activity_log.toPlainText()
         rereads = [r.path for r in during[posts[0] + 1 :] if r.method == "GET"]
         assert any(p.endswith("/position") for p in rereads), rereads
@@ -386,8 +396,8 @@ def test_fault_during_action_is_said_in_words_sent_once_reconciled_and_recovered
 
 RECOVERED = {
     "load": "Ready: 3 account(s) loaded",
-    "place": "Now LONG 2 MES 12-26",
-    "flat_place": "Now FLAT MES 12-26, 1 working orders",
+    "place": "Working: BUY 3 MES 12-26 LMT",
+    "flat_place": "Working: Flatten & BUY 3 MES 12-26 LMT",
     "close": "Now FLAT",
     "cancel_all": "Cancelled 1 order(s)",
     "flatten_everything": "Now FLAT",

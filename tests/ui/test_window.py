@@ -109,7 +109,10 @@ def test_each_order_type_sends_exactly_the_documented_body(
     posts = sim_server.sim.order_posts("place")
     assert len(posts) == 1
     assert posts[0].path == "/v1/api/accounts/Sim101/orders/place"
-    assert posts[0].json == {
+    body = dict(posts[0].json or {})
+    order_id = body.pop("orderId")  # the ticket's own id, chosen before sending
+    assert isinstance(order_id, str) and len(order_id) == 32
+    assert body == {
         "instrument": "MES 12-26",
         "action": "BUY",
         "quantity": 2,
@@ -170,7 +173,8 @@ def test_flatten_and_place_replaces_the_position(
     click_and_wait_idle(qtbot, window, window.entry.view.flatten_place_button)
     position = sim_server.sim.position("Sim101", "MES 12-26")
     assert position["marketPosition"] == "Short" and position["quantity"] == 1
-    assert window.position.view.status_line.text().startswith("Now SHORT 1 MES 12-26 @")
+    status = window.position.view.status_line.text()
+    assert status.startswith("Filled SELL 1 @ ") and ", now SHORT 1 MES 12-26 @" in status
     assert "0 working orders" in window.position.view.status_line.text()
     assert "SHORT 1" in window.position.view.position_label.text()
 
