@@ -74,6 +74,15 @@ def _lookup_error(error: ApiError) -> ApiError:
     return error
 
 
+def _accounts_if_readable(payload: Any) -> list[Account]:
+    """The token test's reading: JSON of a list shape we cannot read still means the token was
+    accepted (a 2xx); only an answer that is not JSON at all stays an error."""
+    try:
+        return wire.parse_accounts(payload)
+    except wire.ShapeError:
+        return []
+
+
 class CrossTradeClient:
     """Async client for the CrossTrade REST API (see the module docstring for retry rules)."""
 
@@ -146,18 +155,12 @@ class CrossTradeClient:
     async def verify_token(self, token: str) -> list[Account]:
         """Read the account list with a candidate token, without adopting it (the token dialog's
         "Test"). Raises AuthenticationError when CrossTrade refuses it."""
-        try:
-            accounts: list[Account] = await self._requester.call(
-                "GET", f"{API}/accounts", wire.parse_accounts, auth=_BearerAuth(token))
-        except BadResponseError as error:
-            if error.status != 200:
-                raise
-            return []  # accepted (a 2xx), even if the unconfirmed list shape is unreadable
-        return accounts
+        return await self._requester.call("GET", f"{API}/accounts", _accounts_if_readable,
+                                          auth=_BearerAuth(token))
 
     async def get_account(self, account: str) -> Account:
         """One account with its balances."""
-        return await self._get(wire.parse_account, account_path(account))
+        return await self._get(wire.parse_account_answer, account_path(account))
 
     # --- positions --------------------------------------------------------------------------
 

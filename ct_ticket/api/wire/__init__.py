@@ -18,6 +18,7 @@ from ct_ticket.api.wire.base import (
 )
 from ct_ticket.api.wire.market import (
     parse_account,
+    parse_account_answer,
     parse_accounts,
     parse_cancel,
     parse_close,
@@ -49,6 +50,7 @@ __all__ = [
     "json_number",
     "order_body",
     "parse_account",
+    "parse_account_answer",
     "parse_accounts",
     "parse_bracket_ack",
     "parse_cancel",

@@ -23,6 +23,7 @@ from ct_ticket.model import Account, CloseResult, Position, Quote
 
 __all__ = [
     "parse_account",
+    "parse_account_answer",
     "parse_accounts",
     "parse_cancel",
     "parse_close",
@@ -58,6 +59,11 @@ def parse_account(payload: Any) -> Account:
         unrealized_pnl=json_number(item.get("unrealizedProfitLoss")),
         realized_pnl=json_number(item.get("realizedProfitLoss")),
     )
+
+
+def parse_account_answer(payload: Any) -> Account:
+    """`GET /accounts/{account}`: an account object (a bare name is only a list's item)."""
+    return parse_account(json_object(payload, "an account"))
 
 
 def parse_accounts(payload: Any) -> list[Account]:
