@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit
-from test_window import close_window, open_window
 
 from ct_ticket.model import AccountKind, Limits, OrderType, is_on_tick
 from ct_ticket.rails import RecentOrders
@@ -34,7 +33,7 @@ free_text = st.one_of(st.just(""), st.sampled_from(["grp-1", "ATM 2 ticks"]), ty
 
 
 @pytest.fixture
-def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+def window(ui: Any, qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
            ) -> Iterator[TicketWindow]:
     sim_server.sim.rate_limit_enabled = False
     generous = Limits(ask_above_quantity=1000, max_notional=1e15, max_ticks_through=10**9)
@@ -42,9 +41,9 @@ def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
     for kind in AccountKind:
         stored.set_limits(kind, generous)
     stored.quantity_cap = 1000
-    win = open_window(qtbot, sim_server.url, settings_path)
+    win = ui.open(sim_server.url, settings_path)
     yield win
-    close_window(qtbot, win)
+    ui.close(win)
 
 
 def type_into(qtbot: Any, widget: QLineEdit | QAbstractSpinBox, text: str) -> None:
@@ -130,7 +129,7 @@ def test_random_text_in_every_field_sends_a_valid_body_or_nothing_with_a_message
 
 
 def test_closing_with_a_request_in_flight_neither_hangs_nor_loses_its_log_line(
-    qtbot: Any,
+    ui: Any, qtbot: Any,
     qloop: Any,
     sim_server: Any,
     settings_path: Path,
@@ -144,7 +143,7 @@ def test_closing_with_a_request_in_flight_neither_hangs_nor_loses_its_log_line(
     monkeypatch.setenv("CT_TICKET_LOG_DIR", str(tmp_path / "logs"))
     log_file = logs.setup_logging()
     sim_server.sim.rate_limit_enabled = False
-    window = open_window(qtbot, sim_server.url, settings_path)
+    window = ui.open(sim_server.url, settings_path)
     gate = asyncio.Event()
     place = window.ticket.client.place
 
@@ -161,7 +160,7 @@ def test_closing_with_a_request_in_flight_neither_hangs_nor_loses_its_log_line(
     qtbot.waitUntil(finishing.done, timeout=10_000)
     assert finishing.exception() is None
     assert len(sim_server.sim.order_posts("place")) == 1
-    close_window(qtbot, window)
+    ui.close(window)
     for handler in logging.getLogger().handlers:
         handler.flush()
     assert "/orders/place -> 200" in log_file.read_text()
