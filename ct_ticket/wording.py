@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ct_ticket.events import Action
-from ct_ticket.model import OrderRequest, OrderType, Position, Side, TimeInForce
+from ct_ticket.model import (
+    OrderRequest,
+    OrderType,
+    Position,
+    Side,
+    TimeInForce,
+    contract_spec,
+)
 from ct_ticket.rails import Review
 
 __all__ = [
@@ -29,22 +36,41 @@ __all__ = [
 ]
 
 
-def format_price(value: float | Decimal) -> str:
-    """A price without float noise: 5012.25, 118.15625, 1.0850."""
+def _tick_decimals(tick: float | Decimal | None) -> int:
+    """How many decimals the tick has: 0.25 -> 2, 0.03125 -> 5, 1 -> 0 (None -> 0)."""
+    if not tick:
+        return 0
+    exponent = Decimal(repr(tick) if isinstance(tick, float) else tick).normalize().as_tuple(
+        ).exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def format_price(value: float | Decimal, tick: float | Decimal | None = None) -> str:
+    """A price without float noise, with at least as many decimals as the instrument's tick,
+    so prices beside each other read alike: 6852.00 and 6852.25, 118.15625, 1.08500. Digits
+    beyond the tick are kept, never rounded away: a price is shown as it is."""
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f")
-        return text
-    text = f"{value:.8f}".rstrip("0").rstrip(".")
-    return text or "0"
+    else:
+        text = f"{value:.8f}".rstrip("0").rstrip(".") or "0"
+    whole, _point, fraction = text.partition(".")
+    decimals = max(len(fraction), _tick_decimals(tick))
+    return f"{whole}.{fraction.ljust(decimals, '0')}" if decimals else whole
 
 
 def order_words(side: Side, quantity: int | str, instrument: str, order_type: OrderType,
                 prices: Iterable[str | Decimal | None] = (),
-                time_in_force: TimeInForce | str = TimeInForce.DAY) -> str:
+                time_in_force: TimeInForce | str = TimeInForce.DAY,
+                tick: float | Decimal | None = None) -> str:
     """ "BUY 2 MES 12-25 STPLMT 5013.00 5012.25 GTC": side, size, instrument, type, stop then
-    limit, and GTC when it is not a day order. Works on a form that is not valid yet."""
+    limit, and GTC when it is not a day order. Prices carry the tick's decimals (`tick`, else
+    the instrument's from the contract table). Works on a form that is not valid yet."""
+    if tick is None and instrument:
+        spec = contract_spec(instrument)
+        tick = spec.tick_size if spec else None
     parts = [side.value, str(quantity), instrument or "?", order_type.short_label]
-    parts += [format_price(p) if isinstance(p, Decimal) else p for p in prices if p is not None]
+    parts += [format_price(p, tick) if isinstance(p, Decimal) else p
+              for p in prices if p is not None]
     if str(time_in_force) == TimeInForce.GTC.value:
         parts.append("GTC")
     return " ".join(parts)

@@ -52,9 +52,9 @@ def test_quotes_tick_into_the_window_over_the_stream(
     window, _stream = streaming
     reads = quote_reads(sim_server.sim)
     sim_server.sim.set_price("MES", 6900.0)
-    qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6900", timeout=5_000)
+    qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6900.00", timeout=5_000)
     assert window.entry.view.ask_button.text() == "Ask 6900.25"
-    assert "Last 6900" in window.entry.view.quote_label.text()
+    assert "Last 6900.00 " in window.entry.view.quote_label.text()
     assert quote_reads(sim_server.sim) == reads  # the stream, not a REST read, brought it
     assert sim_server.sim.stream_subscriptions() == {"MES 12-26": 1}
 
@@ -90,7 +90,7 @@ def test_a_dropped_stream_reconnects_and_resubscribes(
         lambda: sim_server.sim.stream_subscriptions() == {"MES 12-26": 1}, timeout=5_000
     )
     sim_server.sim.set_price("MES", 6700.0)
-    qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6700", timeout=5_000)
+    qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6700.00", timeout=5_000)
 
 
 def test_switching_instruments_fast_leaves_one_subscription(
@@ -127,7 +127,7 @@ def test_without_a_stream_the_window_says_so_and_reads_over_rest(
         qtbot.waitUntil(lambda: "REST" in window.header.view.stream_indicator.text(), timeout=5_000)
         before = quote_reads(sim_server.sim)
         sim_server.sim.set_price("MES", 6777.0)
-        qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6777", timeout=5_000)
+        qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6777.00", timeout=5_000)
         assert quote_reads(sim_server.sim) > before
     finally:
         ui.close(window)
@@ -169,7 +169,7 @@ def test_rest_fallback_and_back_when_the_stream_comes_up(
         qtbot.wait(600)  # six refresh periods
         assert quote_reads(sim_server.sim) == settled
         sim_server.sim.set_price("MES", 6801.0)
-        qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6801", timeout=5_000)
+        qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6801.00", timeout=5_000)
     finally:
         ui.close(window)
         close_stream(qtbot, stream)

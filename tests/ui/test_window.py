@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,7 @@ def test_limit_without_price_is_refused_with_the_form_intact(
 ) -> None:
     ui.set_instrument(window, "MES 12-26")
     ui.choose(window, "LIMIT", "GTC")
-    window.entry.view.limit_price_field.setValue(0)  # shown empty: no price typed
+    window.entry.view.limit_price_field.setValue(None)  # empty: no price typed
     window.entry.view.quantity_field.setValue(7)
     window.entry.view.oco_id_field.setText("keep-me")
     qtbot.mouseClick(window.entry.view.flatten_place_button, Qt.MouseButton.LeftButton)
@@ -193,13 +194,20 @@ def test_quote_seeds_prices_and_ticks(ui: Any, qtbot: Any, window: TicketWindow)
     ui.choose(window, "LIMIT")
     quote = window.ticket.quote
     assert quote is not None and quote.tick_size == 0.03125
-    assert window.entry.view.limit_price_field.singleStep() == 0.03125
-    assert window.entry.view.limit_price_field.decimals() == 5
-    window.entry.view.limit_price_field.setValue(0)
+    field = window.entry.view.limit_price_field
+    assert field.tick == Decimal("0.03125")
+    field.setValue(None)
     window.entry.form.seed_prices()
-    assert window.entry.view.limit_price_field.value() == quote.bid  # a buy limit starts at the bid
+    assert field.value() == quote.bid  # a buy limit starts at the bid
+    assert len(field.text().partition(".")[2]) == 5  # written with the tick's decimals
     qtbot.mouseClick(window.entry.view.ask_button, Qt.MouseButton.LeftButton)
-    assert window.entry.view.limit_price_field.value() == quote.ask
+    assert field.value() == quote.ask
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_Up)  # Up steps by one tick, as the spin box did
+    assert field.value() == Decimal(repr(quote.ask)) + Decimal("0.03125")
+    typed = field.text()
+    window.entry.form.seed_prices()  # a price the trader chose is never overwritten
+    assert field.text() == typed
 
 
 def find_dialog() -> ConfirmDialog | None:
