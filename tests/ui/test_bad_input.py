@@ -22,7 +22,9 @@ from ct_ticket.ui.window import TicketWindow
 
 DOCUMENTED = {"instrument", "action", "quantity", "orderType", "timeInForce", "limitPrice",
               "stopPrice", "ocoId", "strategy"}
-typed = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=14)
+# What a keyboard can type: a line edit takes no key text it cannot print (controls, formats).
+typed = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=(
+    "Cs", "Cc", "Cf", "Co", "Cn", "Zl", "Zp")), max_size=14)
 numberish = st.one_of(typed, st.from_regex(r"-?\d{0,5}([.,]\d{0,4})?", fullmatch=True))
 # Plausible values often enough that sends happen, random text often enough that refusals do.
 quantities = st.one_of(st.integers(1, 20).map(str), numberish)
