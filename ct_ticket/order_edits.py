@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ct_ticket.api.errors import CrossTradeError
 from ct_ticket.events import LogEntry, OrderReplaced, Status, StatusLevel
 from ct_ticket.model import OrderInfo
-from ct_ticket.wording import format_price, working_order_words
+from ct_ticket.wording import format_price, tick_of, working_order_words
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -47,9 +47,10 @@ class OrderEdits:
                stop_price: Decimal | None = None) -> asyncio.Task[Any] | None:
         """Change one order's quantity or price (`PUT …/change`); keeps the id it returns."""
         client, account = self.ticket.client, order.account or self.ticket.account
+        tick = tick_of(order.instrument)
         what = ([f"quantity {quantity}"] if quantity is not None else []) + (
-            [f"limit {format_price(limit_price)}"] if limit_price is not None else []) + (
-            [f"stop {format_price(stop_price)}"] if stop_price is not None else [])
+            [f"limit {format_price(limit_price, tick)}"] if limit_price is not None else []) + (
+            [f"stop {format_price(stop_price, tick)}"] if stop_price is not None else [])
 
         async def call() -> str:
             ack = await client.change_order(account, order.order_id, quantity=quantity,

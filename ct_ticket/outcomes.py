@@ -107,19 +107,20 @@ class Outcomes:
     async def _settle(self, request: str, record: OrderRecord, cause: str) -> None:
         """Look the order up by the ticket's own id: placed (and how it stands) or not."""
         settled: Settled = await look_up_order(self.ticket.client, record)
+        cause = cause.rstrip(".")
         account = record.request.account
         if settled.placed is None:
             await self._guess(request, account, f"{cause}; the order lookup failed too: "
                               f"{settled.problem}")
             return
         if settled.placed:
-            record.note("Placed", "found by the ticket's own id")
+            record.remark("found by the ticket's own id after the answer was lost")
             text = (f"It was placed ({state_words(record)}): {request} (the answer was lost: "
                     f"{cause}). Not sent again.")
             level = (StatusLevel.ERROR if record.state == OrderState.REJECTED.value
                      else StatusLevel.OK)
         else:
-            record.note("Not placed", "CrossTrade does not know the ticket's id")
+            record.note("Not placed", "CrossTrade does not know the ticket's own id")
             text = (f"It was not placed: {request} ({cause}). Nothing was sent again; send it "
                     "anew if wanted.")
             level = StatusLevel.WARNING

@@ -69,6 +69,10 @@ class OrderRecord:
         self.state = state
         self.log.append((dt.datetime.now(), f"{state}: {detail}" if detail else state))
 
+    def remark(self, detail: str) -> None:
+        """Record something learnt about the order that is not a new state."""
+        self.log.append((dt.datetime.now(), f"{self.state}: {detail}"))
+
     def take(self, info: OrderInfo) -> bool:
         """Record what a read said; True when the state changed."""
         changed = info.state.value != self.state

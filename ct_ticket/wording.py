@@ -20,6 +20,7 @@ from ct_ticket.model import (
     Position,
     Side,
     TimeInForce,
+    contract_spec,
 )
 from ct_ticket.rails import Review
 from ct_ticket.tracking import OrderRecord
@@ -39,26 +40,51 @@ __all__ = [
     "request_words",
     "send_tag",
     "state_words",
+    "tick_of",
     "working_order_words",
 ]
 
 
-def format_price(value: float | Decimal) -> str:
-    """A price without float noise: 5012.25, 118.15625, 1.0850."""
+def _tick_decimals(tick: float | Decimal | None) -> int:
+    """How many decimals the tick has: 0.25 -> 2, 0.03125 -> 5, 1 -> 0 (None -> 0)."""
+    if not tick:
+        return 0
+    exponent = Decimal(repr(tick) if isinstance(tick, float) else tick).normalize().as_tuple(
+        ).exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def format_price(value: float | Decimal, tick: float | Decimal | None = None) -> str:
+    """A price without float noise, with at least as many decimals as the instrument's tick,
+    so prices beside each other read alike: 6852.00 and 6852.25, 118.15625, 1.08500. Digits
+    beyond the tick are kept, never rounded away: a price is shown as it is."""
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f")
-        return text
-    text = f"{value:.8f}".rstrip("0").rstrip(".")
-    return text or "0"
+    else:
+        text = f"{value:.8f}".rstrip("0").rstrip(".") or "0"
+    whole, _point, fraction = text.partition(".")
+    decimals = max(len(fraction), _tick_decimals(tick))
+    return f"{whole}.{fraction.ljust(decimals, '0')}" if decimals else whole
+
+
+def tick_of(instrument: str) -> Decimal | None:
+    """The built-in table's tick for an instrument (None for a product it does not know)."""
+    spec = contract_spec(instrument)
+    return spec.tick_size if spec else None
 
 
 def order_words(side: Side, quantity: int | str, instrument: str, order_type: OrderType,
                 prices: Iterable[str | Decimal | None] = (),
-                time_in_force: TimeInForce | str = TimeInForce.DAY) -> str:
+                time_in_force: TimeInForce | str = TimeInForce.DAY,
+                tick: float | Decimal | None = None) -> str:
     """ "BUY 2 MES 12-25 STPLMT 5013.00 5012.25 GTC": side, size, instrument, type, stop then
-    limit, and GTC when it is not a day order. Works on a form that is not valid yet."""
+    limit, and GTC when it is not a day order. Prices carry the tick's decimals (`tick`, else
+    the instrument's from the contract table). Works on a form that is not valid yet."""
+    if tick is None and instrument:
+        tick = tick_of(instrument)
     parts = [side.value, str(quantity), instrument or "?", order_type.short_label]
-    parts += [format_price(p) if isinstance(p, Decimal) else p for p in prices if p is not None]
+    parts += [format_price(p, tick) if isinstance(p, Decimal) else p
+              for p in prices if p is not None]
     if str(time_in_force) == TimeInForce.GTC.value:
         parts.append("GTC")
     return " ".join(parts)
@@ -77,8 +103,9 @@ def describe_position(position: Position | None, instrument: str) -> str:
     if position.is_flat:
         return f"FLAT {instrument}"
     side = "LONG" if position.signed_quantity > 0 else "SHORT"
-    return (f"{side} {position.quantity} {position.instrument or instrument} @ "
-            f"{format_price(position.average_price)}")
+    name = position.instrument or instrument
+    return (f"{side} {position.quantity} {name} @ "
+            f"{format_price(position.average_price, tick_of(name))}")
 
 
 def working_words(working: int | None) -> str:
@@ -165,7 +192,8 @@ def question_for(review: Review, blast_radius: list[str] | None = None) -> Quest
 def state_words(record: OrderRecord) -> str:
     """Where an order stands, as the log and status line say it."""
     state, quantity = record.state, record.request.quantity
-    price = f" @ {format_price(record.average_price)}" if record.average_price else ""
+    tick = tick_of(record.request.instrument)
+    price = f" @ {format_price(record.average_price, tick)}" if record.average_price else ""
     if state == "Rejected":
         return f"Rejected by NT8: {record.reason or 'no reason given'}"
     if state == "Filled":
@@ -182,11 +210,12 @@ def state_words(record: OrderRecord) -> str:
 def fill_words(record: OrderRecord, fills: Sequence[Execution]) -> str:
     """ "Filled SELL 2 @ 6850.25" from the order's executions (its average price without)."""
     side = record.request.side.value
+    tick = tick_of(record.request.instrument)
     quantity = sum(e.quantity for e in fills)
     if quantity:
         average = sum(Decimal(repr(e.price)) * e.quantity for e in fills) / quantity
-        return f"Filled {side} {quantity} @ {format_price(average)}"
-    price = f" @ {format_price(record.average_price)}" if record.average_price else ""
+        return f"Filled {side} {quantity} @ {format_price(average, tick)}"
+    price = f" @ {format_price(record.average_price, tick)}" if record.average_price else ""
     return f"Filled {side} {record.filled}{price}"
 
 
@@ -196,7 +225,8 @@ def working_order_words(order: OrderInfo) -> str:
         kind = OrderType(order.order_type.upper()).short_label
     except ValueError:
         kind = order.order_type or "?"
-    prices = [format_price(p) for p in (order.stop_price, order.limit_price) if p]
+    prices = [format_price(p, tick_of(order.instrument))
+              for p in (order.stop_price, order.limit_price) if p]
     return " ".join([order.action.upper() or "?", str(order.quantity), order.instrument, kind,
                      *prices])
 

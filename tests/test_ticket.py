@@ -21,7 +21,6 @@ from ct_ticket.api.client import CrossTradeClient, Timeouts
 from ct_ticket.events import (
     Action,
     Busy,
-    LogEntry,
     PositionUpdated,
     QuoteUpdated,
     Selected,

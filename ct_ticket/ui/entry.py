@@ -68,17 +68,16 @@ class OrderEntry:
         for preset, button in zip(QUANTITY_PRESETS, view.preset_buttons, strict=True):
             button.clicked.connect(lambda _checked=False, n=preset: view.quantity_field.setValue(n))
         view.order_type_picker.currentIndexChanged.connect(lambda _i: form.show_price_fields())
-        for signal in (view.quantity_field.valueChanged, view.limit_price_field.valueChanged,
-                       view.stop_price_field.valueChanged,
+        for signal in (view.quantity_field.textChanged, view.limit_price_field.textChanged,
+                       view.stop_price_field.textChanged,
                        view.time_in_force_picker.currentIndexChanged):
             signal.connect(lambda *_args: form.update_send_labels())
 
     def restore(self) -> None:
         """The form as the trader left it (every choice is kept in the settings)."""
         settings, view = self.settings, self.view
-        self.form.quantity_cap = settings.quantity_cap
-        view.quantity_field.setRange(1, settings.quantity_cap)
-        view.quantity_field.setValue(min(settings.quantity, settings.quantity_cap))
+        view.quantity_field.cap = settings.quantity_cap
+        view.quantity_field.setValue(max(1, min(settings.quantity, settings.quantity_cap)))
         select_data(view.order_type_picker, settings.order_type)
         select_data(view.time_in_force_picker, settings.time_in_force)
         view.atm_strategy_field.setText(settings.atm_strategy)
@@ -89,7 +88,9 @@ class OrderEntry:
 
     def save_choices(self) -> None:
         settings, view = self.settings, self.view
-        settings.quantity = view.quantity_field.value()
+        quantity = view.quantity_field.value()
+        if quantity is not None:  # text that reads as no number keeps the last good one
+            settings.quantity = int(quantity)
         settings.order_type = self.form.order_type().value
         settings.time_in_force = str(view.time_in_force_picker.currentData())
         settings.atm_strategy = view.atm_strategy_field.text().strip()
@@ -127,10 +128,11 @@ class OrderEntry:
             return
         self.form.quote, self.quote_at = quote, time.monotonic()
         set_style_property(view.quote_label, "stale", False)
-        view.bid_button.setText(f"Bid {format_price(quote.bid)}" if quote.bid else "Bid —")
-        view.ask_button.setText(f"Ask {format_price(quote.ask)}" if quote.ask else "Ask —")
+        tick = self.form.tick()  # every price beside another with the tick's decimals
+        view.bid_button.setText(f"Bid {format_price(quote.bid, tick)}" if quote.bid else "Bid —")
+        view.ask_button.setText(f"Ask {format_price(quote.ask, tick)}" if quote.ask else "Ask —")
         facts = [quote.instrument,
-                 f"Last {format_price(quote.last)}" if quote.last else "Last —"]
+                 f"Last {format_price(quote.last, tick)}" if quote.last else "Last —"]
         if quote.tick_size:
             facts.append(f"tick {format_price(quote.tick_size)}")
         if quote.point_value:
@@ -223,9 +225,9 @@ class OrderEntry:
         select_data(view.order_type_picker, order.order_type.value)
         select_data(view.time_in_force_picker, order.time_in_force.value)
         if order.limit_price is not None:
-            view.limit_price_field.setValue(float(order.limit_price))
+            view.limit_price_field.setValue(order.limit_price)
         if order.stop_price is not None:
-            view.stop_price_field.setValue(float(order.stop_price))
+            view.stop_price_field.setValue(order.stop_price)
         view.oco_id_field.setText(order.oco_id or "")
         view.atm_strategy_field.setText(order.atm_strategy or "")
         self.ticket.publish(Status(StatusLevel.OK, f"Form filled with: {describe_order(order)}"))

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -20,10 +18,24 @@ from PySide6.QtWidgets import (
 
 from ct_ticket.model import OrderType, TimeInForce
 from ct_ticket.ui import theme
+from ct_ticket.ui.fit_text import FittedText
+from ct_ticket.ui.number_fields import NumberField, PriceField, QuantityField
 from ct_ticket.ui.shortcuts import QUANTITY_PRESETS, SHORTCUTS
 from ct_ticket.ui.widgets import button, named, tight
 
 __all__ = ["EntryView"]
+
+
+def with_problem_line(field: NumberField, row: QHBoxLayout | None = None) -> QVBoxLayout:
+    """A field (or its row) with the line under it that says why what was typed is refused."""
+    column = QVBoxLayout()
+    column.setSpacing(2)
+    if row is not None:
+        column.addLayout(row)
+    else:
+        column.addWidget(field)
+    column.addWidget(field.problem_label)
+    return column
 
 
 class EntryView(QWidget):
@@ -101,9 +113,10 @@ class EntryView(QWidget):
         # --- order fields -----------------------------------------------------------------
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.quantity_field = QSpinBox()
-        named(self.quantity_field, "quantityField", "Quantity", "Contracts")
-        self.quantity_field.setRange(1, 100)
+        self.quantity_field = QuantityField()
+        named(self.quantity_field, "quantityField", "Quantity",
+              "Contracts, a whole number; Up/Down or the wheel step by one")
+        self.quantity_field.problem_label.setObjectName("quantityProblem")
         self.preset_buttons: list[QToolButton] = []
         qty_row = QHBoxLayout()
         qty_row.addWidget(self.quantity_field, 1)
@@ -114,7 +127,7 @@ class EntryView(QWidget):
                   f"Set quantity to {preset}")
             self.preset_buttons.append(preset_button)
             qty_row.addWidget(preset_button)
-        form.addRow("Qty", qty_row)
+        form.addRow("Qty", with_problem_line(self.quantity_field, qty_row))
 
         self.order_type_picker = QComboBox()
         named(self.order_type_picker, "orderTypePicker", "Order type")
@@ -129,20 +142,21 @@ class EntryView(QWidget):
         type_row.addWidget(self.time_in_force_picker, 1)
         form.addRow("Type", type_row)
 
-        self.limit_price_field = QDoubleSpinBox()
+        self.limit_price_field = PriceField()
         named(self.limit_price_field, "limitPriceField", "Limit price",
-              "Limit price, steps by the instrument's tick")
-        self.stop_price_field = QDoubleSpinBox()
+              "Limit price; Up/Down or the wheel step by the instrument's tick")
+        self.limit_price_field.problem_label.setObjectName("limitPriceProblem")
+        self.stop_price_field = PriceField()
         named(self.stop_price_field, "stopPriceField", "Stop price",
-              "Stop price, steps by the instrument's tick")
-        for field in (self.limit_price_field, self.stop_price_field):
-            field.setRange(0.0, 9_999_999.0)
-            field.setKeyboardTracking(True)
-            field.setSpecialValueText(" ")  # 0 shows empty: "no price yet", never a real 0
+              "Stop price; Up/Down or the wheel step by the instrument's tick")
+        self.stop_price_field.problem_label.setObjectName("stopPriceProblem")
         self.limit_label = QLabel("Limit")
         self.stop_label = QLabel("Stop")
-        form.addRow(self.stop_label, self.stop_price_field)
-        form.addRow(self.limit_label, self.limit_price_field)
+        self.stop_row = with_problem_line(self.stop_price_field)
+        self.limit_row = with_problem_line(self.limit_price_field)
+        form.addRow(self.stop_label, self.stop_row)
+        form.addRow(self.limit_label, self.limit_row)
+        self.fields_form = form  # rows for the prices a type does not take are hidden whole
 
         self.atm_strategy_field = QLineEdit()
         named(self.atm_strategy_field, "atmStrategyField", "ATM strategy",
@@ -166,6 +180,9 @@ class EntryView(QWidget):
         self.place_button = button("placeButton", "Place", "Place",
                                    f"Place without flattening ({SHORTCUTS['place']})")
         self.place_button.setMinimumHeight(44)
+        # Each wraps the whole order to the button's width: no price is ever cut off.
+        self.flatten_place_text = FittedText(self.flatten_place_button)
+        self.place_text = FittedText(self.place_button)
         outer.addWidget(self.flatten_place_button)
         outer.addWidget(self.place_button)
 

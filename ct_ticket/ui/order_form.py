@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
+from PySide6.QtWidgets import QComboBox
 
 from ct_ticket.model import (
+    OrderProblem,
     OrderRequest,
     OrderType,
     OrderValidationError,
@@ -19,8 +20,9 @@ from ct_ticket.model import (
     needs_stop_price,
     normalize_instrument,
 )
+from ct_ticket.model.typed import read_price, typed_problem
 from ct_ticket.ui.entry_view import EntryView
-from ct_ticket.ui.theme import set_style_property
+from ct_ticket.ui.number_fields import NumberField, PriceField
 from ct_ticket.wording import flatten_place_label, order_words, place_label, send_tag
 
 __all__ = ["OrderForm", "select_data"]
@@ -41,7 +43,6 @@ class OrderForm:
         self.side = Side.BUY
         self.quote: Quote | None = None  # the chosen instrument's, as the last event carried
         self.kind = ""  # "sim" / "live" of the chosen account, from the ticket's selection
-        self.quantity_cap = 100
 
     def current_account(self) -> str:
         picker = self.view.account_picker
@@ -63,9 +64,12 @@ class OrderForm:
     def show_price_fields(self) -> None:
         """Show and enable only the prices the order type takes; seed them from the market."""
         view, kind = self.view, self.order_type()
-        for widgets, shown in (((view.limit_label, view.limit_price_field),
-                                needs_limit_price(kind)),
-                               ((view.stop_label, view.stop_price_field), needs_stop_price(kind))):
+        for row, widgets, shown in (
+                (view.limit_row, (view.limit_label, view.limit_price_field),
+                 needs_limit_price(kind)),
+                (view.stop_row, (view.stop_label, view.stop_price_field),
+                 needs_stop_price(kind))):
+            view.fields_form.setRowVisible(row, shown)  # no empty gap where a row was
             for widget in widgets:
                 widget.setVisible(shown)
                 widget.setEnabled(shown)
@@ -80,26 +84,25 @@ class OrderForm:
         return spec.tick_size if spec else None
 
     def apply_tick(self) -> None:
-        """Step price fields by the instrument's tick, with as many decimals as it has."""
-        tick = self.tick()
-        decimals = 2
-        if tick is not None:
-            exponent = tick.normalize().as_tuple().exponent
-            decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        """Price fields step by the instrument's tick and write its decimals."""
         for field in (self.view.limit_price_field, self.view.stop_price_field):
-            field.setDecimals(decimals)
-            field.setSingleStep(float(tick) if tick else 0.01)
+            field.tick = self.tick()
 
     def seed_prices(self, *, force: bool = False) -> None:
-        """Start empty price fields at the market: a buy limit at the bid, a buy stop at the
-        ask (mirrored for sells). A price the trader typed is never overwritten."""
+        """Start empty price fields at the market: a buy limit at the bid, a buy stop one tick
+        above the ask (mirrored for sells), the nearest stop NT8 accepts: a stop at the ask is
+        on the wrong side of the market. A price the trader typed is never overwritten."""
         quote = self.quote
         if quote is None:
             return
-        near, far = (quote.bid, quote.ask) if self.side is Side.BUY else (quote.ask, quote.bid)
+        tick = float(self.tick() or 0)
+        if self.side is Side.BUY:
+            near, far = quote.bid, (quote.ask + tick if quote.ask else None)
+        else:
+            near, far = quote.ask, (quote.bid - tick if quote.bid else None)
         for field, price in ((self.view.limit_price_field, near),
                              (self.view.stop_price_field, far)):
-            if price and field.isEnabled() and (force or field.value() == 0):
+            if price and field.isEnabled() and (force or not field.text().strip()):
                 field.setValue(price)
 
     def copy_price(self, which: str) -> None:
@@ -108,49 +111,78 @@ class OrderForm:
         if not price:
             return
         view = self.view
-        field: QDoubleSpinBox = (view.limit_price_field if view.limit_price_field.isEnabled()
-                                 else view.stop_price_field)
+        field: PriceField = (view.limit_price_field if view.limit_price_field.isEnabled()
+                             else view.stop_price_field)
         if field.isEnabled():
             field.setValue(price)
 
-    @staticmethod
-    def price(field: QDoubleSpinBox) -> str | None:
-        if not field.isEnabled() or field.value() == 0:
-            return None
-        return field.cleanText().replace(",", "")
+    def _fields(self) -> dict[str, tuple[str, NumberField]]:
+        view = self.view
+        return {"quantity": ("Quantity", view.quantity_field),
+                "limitPrice": ("Limit price", view.limit_price_field),
+                "stopPrice": ("Stop price", view.stop_price_field)}
 
     def build_order(self) -> OrderRequest:
-        """The order as the form reads now; raises OrderValidationError."""
+        """The order exactly as typed; raises OrderValidationError. A quantity or price whose
+        text spells no number is refused with the reason, never read as another number."""
         view = self.view
-        return build_order(
-            account=self.current_account(), instrument=self.current_instrument(),
-            side=self.side, quantity=view.quantity_field.value(), order_type=self.order_type(),
-            time_in_force=str(view.time_in_force_picker.currentData()),
-            limit_price=self.price(view.limit_price_field),
-            stop_price=self.price(view.stop_price_field),
-            oco_id=view.oco_id_field.text(), atm_strategy=view.atm_strategy_field.text(),
-            tick_size=self.tick(), quantity_cap=self.quantity_cap)
+        typed: list[OrderProblem] = []
+        values: dict[str, object] = {}
+        for key, (label, field) in self._fields().items():
+            if not field.isEnabled():
+                continue  # a price the type does not take is never sent
+            reading = field.reading()
+            values[key] = reading.value
+            if reading.problem and (key == "quantity" or field.text().strip()):
+                typed.append(OrderProblem(key, typed_problem(label, field.text(),
+                                                             reading.problem)))
+        try:
+            order = build_order(
+                account=self.current_account(), instrument=self.current_instrument(),
+                side=self.side, quantity=values.get("quantity"), order_type=self.order_type(),
+                time_in_force=str(view.time_in_force_picker.currentData()),
+                limit_price=values.get("limitPrice"), stop_price=values.get("stopPrice"),
+                oco_id=view.oco_id_field.text(), atm_strategy=view.atm_strategy_field.text(),
+                tick_size=self.tick(), quantity_cap=view.quantity_field.cap)
+        except OrderValidationError as error:
+            said = {problem.field for problem in typed}
+            raise OrderValidationError(
+                typed + [p for p in error.problems if p.field not in said]) from None
+        if typed:  # (build_order refuses a missing number already; this is belt and braces)
+            raise OrderValidationError(typed)
+        return order
 
     def words(self) -> str:
+        """The order as the buttons read it: the typed numbers as they read, "?" for one that
+        spells no number (nothing would be sent)."""
         view = self.view
-        return order_words(self.side, view.quantity_field.value(), self.current_instrument(),
-                           self.order_type(), (self.price(view.stop_price_field),
-                                               self.price(view.limit_price_field)),
-                           str(view.time_in_force_picker.currentData()))
+        quantity = view.quantity_field.value()
+        prices: list[str | Decimal | None] = []
+        for field in (view.stop_price_field, view.limit_price_field):
+            if field.isEnabled() and field.text().strip():
+                typed = read_price(field.text(), None).value
+                prices.append(typed if isinstance(typed, Decimal) else "?")
+            else:
+                prices.append(None)
+        return order_words(self.side, "?" if quantity is None else str(quantity),
+                           self.current_instrument(), self.order_type(), prices,
+                           str(view.time_in_force_picker.currentData()), self.tick())
 
     def update_send_labels(self) -> None:
-        """Both order buttons read the whole order, under the account and its kind."""
+        """Both order buttons read the whole order, under the account and its kind, wrapped
+        to their width (a line rather breaks before the order type)."""
         words, view = self.words(), self.view
         tag = send_tag(self.kind or "live", self.current_account())
-        view.flatten_place_button.setText(flatten_place_label(tag, words))
-        view.place_button.setText(place_label(tag, words))
-        for field in (view.limit_price_field, view.stop_price_field):
-            set_style_property(field, "invalid", False)
+        breaking = self.order_type().short_label
+        view.flatten_place_text.set_text(flatten_place_label(tag, words).replace("&&", "&"),
+                                         breaking)
+        view.place_text.set_text(place_label(tag, words), breaking)
 
     def mark_problems(self, error: OrderValidationError) -> None:
-        """Outline the price fields the validation names."""
-        fields = {"limitPrice": self.view.limit_price_field,
-                  "stopPrice": self.view.stop_price_field}
+        """Mark each number field the refusal names and say why beside it."""
+        fields = self._fields()
         for problem in error.problems:
             if problem.field in fields:
-                set_style_property(fields[problem.field], "invalid", True)
+                field = fields[problem.field][1]
+                reason = field.reading().problem if field.text().strip() else None
+                field.show_problem(reason or problem.message, flash=True)

@@ -30,7 +30,7 @@ from ct_ticket.model import (
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.orders_view import ORDER_COLUMNS, OrdersView
-from ct_ticket.wording import age_words, format_price
+from ct_ticket.wording import age_words, format_price, tick_of
 
 __all__ = ["OrdersPanel"]
 
@@ -101,8 +101,8 @@ class OrdersPanel:
         table.blockSignals(True)  # rebuilding is not the trader choosing
         table.setRowCount(len(self.shown))
         for row, order in enumerate(self.shown):
-            prices = " / ".join(format_price(p) for p in (order.stop_price, order.limit_price)
-                                if p)
+            prices = " / ".join(format_price(p, self.tick)
+                                for p in (order.stop_price, order.limit_price) if p)
             _fill_row(table, row, [order.instrument, order.action.upper(), order.order_type,
                                    str(order.quantity), prices or "—", order.state.value,
                                    age_words(order.time), order.order_id[:8]])
@@ -129,7 +129,8 @@ class OrdersPanel:
         for row, fill in enumerate(newest_first):
             stamp = fill.time.strftime("%H:%M:%S") if fill.time else "—"
             _fill_row(table, row, [stamp, fill.side, str(fill.quantity),
-                                   format_price(fill.price), fill.instrument])
+                                   format_price(fill.price, tick_of(fill.instrument)),
+                                   fill.instrument])
 
     def show_ages(self) -> None:
         """Refresh the Age column (the window's one-second timer calls this)."""
@@ -156,7 +157,7 @@ class OrdersPanel:
         if order is not None:
             self.view.quantity_field.setValue(max(1, order.quantity))
             price = order.limit_price or order.stop_price
-            self.view.price_field.setText(format_price(price) if price else "")
+            self.view.price_field.setText(format_price(price, self.tick) if price else "")
         self._enable_actions()
 
     def selected(self) -> OrderInfo | None:

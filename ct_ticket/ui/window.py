@@ -31,6 +31,7 @@ from ct_ticket.ui.orders import OrdersPanel
 from ct_ticket.ui.position import STALE_AFTER_S, PositionPanel
 from ct_ticket.ui.sending import Sender
 from ct_ticket.ui.shortcuts import SHORTCUTS
+from ct_ticket.ui.status_rules import LoadWatch
 from ct_ticket.ui.theme import set_style_property
 from ct_ticket.ui.window_view import WindowView
 
@@ -68,6 +69,7 @@ class TicketWindow(QMainWindow):
         self.orders = OrdersPanel(view.orders_view, ticket, settings)
         self.activity = ActivityPanel(view.activity_view, ticket, self.sounds)
         ticket.subscribe(self._on_event)
+        self.load_watch = LoadWatch(ticket)  # "Ready" only while no failure is current
 
         side_group = QButtonGroup(self)
         side_group.setExclusive(True)
@@ -210,11 +212,12 @@ class TicketWindow(QMainWindow):
         self._spawn(self._load())
 
     async def _load(self) -> None:
+        mark = self.load_watch.begin()
         accounts = await self.ticket.load_accounts()
         self.entry.selection_changed()
         await asyncio.gather(self.ticket.load_quote(), self.ticket.refresh_position(),
                              self.ticket.refresh_working_orders())
-        if accounts and self.position.status_level() in (None, "ok"):
+        if self.load_watch.ready(mark, self.position.status_level()):
             ready = f"Ready: {len(accounts)} account(s) loaded. {self.token_note}".strip()
             self.show_status(Status(StatusLevel.OK, ready))
 

@@ -7,21 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sim_clock import FakeClock
 
 from ct_ticket.sim import ServedSim, Simulator, create_app, serve_in_thread
-
-
-class FakeClock:
-    """A monotonic clock that only moves when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

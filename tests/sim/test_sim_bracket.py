@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FakeClock
+from sim_clock import FakeClock
 
 from ct_ticket.sim import Simulator
 

@@ -12,25 +12,21 @@ connection refuses everything). docs/RELIABILITY.md holds the table `reliability
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
 from faultserver import FaultKind, FaultServer
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton
-from test_window import close_window, open_window, set_instrument
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from ct_ticket.api.client import Timeouts
 from ct_ticket.model import Side
 from ct_ticket.sim import Simulator, create_app
 from ct_ticket.sim.validation import parse_order
-from ct_ticket.ui.dialogs import ConfirmDialog
 from ct_ticket.ui.window import TicketWindow
 
 TIMEOUTS = Timeouts(connect=0.5, read=0.6)
@@ -144,37 +140,14 @@ def faults(served: tuple[Any, str], sim: Simulator) -> Iterator[FaultServer]:
 
 
 @pytest.fixture
-def window(qtbot: Any, qloop: Any, faults: FaultServer, sim: Simulator, settings_path: Path
+def window(ui: Any, qtbot: Any, qloop: Any, faults: FaultServer, sim: Simulator, settings_path: Path
            ) -> Iterator[TicketWindow]:
-    win = open_window(qtbot, faults.url, settings_path, timeouts=TIMEOUTS, backoff=0.01)
+    win = ui.open(faults.url, settings_path, timeouts=TIMEOUTS, backoff=0.01)
     yield win
-    close_window(qtbot, win)
+    ui.close(win)
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-class LoopMeter:
-    """A 10 ms timer whose ticks show whether the event loop kept turning."""
-
-    def __init__(self) -> None:
-        self.stamps: list[float] = []
-        self._timer = QTimer()
-        self._timer.setInterval(10)
-        self._timer.timeout.connect(lambda: self.stamps.append(time.monotonic()))
-
-    def __enter__(self) -> LoopMeter:
-        self.stamps = [time.monotonic()]
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._timer.stop()
-        self.stamps.append(time.monotonic())
-
-    @property
-    def longest_gap(self) -> float:
-        return max(b - a for a, b in pairwise(self.stamps))
 
 
 def seed_position_and_order(sim: Simulator) -> None:
@@ -221,49 +194,7 @@ def form_values(window: TicketWindow) -> dict[str, Any]:
     }
 
 
-def open_dialog() -> ConfirmDialog | None:
-    return next(
-        (
-            w
-            for w in QApplication.topLevelWidgets()
-            if isinstance(w, ConfirmDialog) and w.isVisible()
-        ),
-        None,
-    )
-
-
-def wait_idle(qtbot: Any, window: TicketWindow, timeout: int = 10_000) -> None:
-    qtbot.waitUntil(
-        lambda: (
-            not (
-                window.ticket.busy
-                or window.ticket._tasks
-                or window._tasks
-                or window.ticket.pending_review
-            )
-        ),
-        timeout=timeout,
-    )
-
-
-def click_send(qtbot: Any, window: TicketWindow, button: QPushButton) -> str:
-    """Click a send button, confirm the dialog it may ask (flatten everything always asks; the
-    same order again within seconds asks too), wait until everything it started is done, and
-    return the dialog's question ("" when none was asked)."""
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    question = ""
-    if window.ticket.pending_review:
-        qtbot.waitUntil(lambda: open_dialog() is not None, timeout=10_000)
-        dialog = open_dialog()
-        assert dialog is not None
-        label = dialog.findChild(QLabel, "confirmQuestion")
-        question = label.text() if label is not None else "?"
-        qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, window)
-    return question
-
-
-def run_action(qtbot: Any, window: TicketWindow, action: str) -> str:
+def run_action(ui: Any, qtbot: Any, window: TicketWindow, action: str) -> str:
     buttons: dict[str, Callable[[], QPushButton]] = {
         "place": lambda: window.entry.view.place_button,
         "flat_place": lambda: window.entry.view.flatten_place_button,
@@ -276,8 +207,8 @@ def run_action(qtbot: Any, window: TicketWindow, action: str) -> str:
     elif action == "refresh":
         window._refresh_timer.timeout.emit()  # what the position timer does on each tick
     else:
-        return click_send(qtbot, window, buttons[action]())
-    wait_idle(qtbot, window)
+        return ui.click_send(window, buttons[action]())
+    ui.wait_idle(window)
     return ""
 
 
@@ -302,7 +233,7 @@ RAW = re.compile(
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("fault_name", list(FAULTS))
 def test_fault_during_action_is_said_in_words_sent_once_reconciled_and_recovered(
-    qtbot: Any,
+    ui: Any, qtbot: Any,
     window: TicketWindow,
     faults: FaultServer,
     sim: Simulator,
@@ -311,8 +242,8 @@ def test_fault_during_action_is_said_in_words_sent_once_reconciled_and_recovered
 ) -> None:
     fault, spec = FAULTS[fault_name], ACTIONS[action]
     outcome = expected_outcome(fault_name, action)
-    set_instrument(qtbot, window, INSTRUMENT)
-    wait_idle(qtbot, window)  # the reads the instrument change started are done
+    ui.set_instrument(window, INSTRUMENT)
+    ui.wait_idle(window)  # the reads the instrument change started are done
     seed_position_and_order(sim)
     fill_form(window)
     form = form_values(window)
@@ -320,8 +251,8 @@ def test_fault_during_action_is_said_in_words_sent_once_reconciled_and_recovered
     mark = len(faults.requests)
 
     arm(faults, fault, spec)
-    with LoopMeter() as meter:
-        run_action(qtbot, window, action)
+    with ui.loop_meter() as meter:
+        run_action(ui, qtbot, window, action)
     during = faults.requests[mark:]
 
     # The event loop kept turning while the fault was live.
@@ -373,7 +304,7 @@ def test_fault_during_action_is_said_in_words_sent_once_reconciled_and_recovered
     faults.clear()
     seed_position_and_order(sim)  # e.g. a slow close did close: give it something again
     mark = len(faults.requests)
-    question = run_action(qtbot, window, action)
+    question = run_action(ui, qtbot, window, action)
     after = faults.requests[mark:]
     if action in ("place", "flat_place"):  # the order went out moments ago, whatever became of it
         assert "breaks same order twice" in question, question

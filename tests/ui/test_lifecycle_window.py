@@ -42,11 +42,11 @@ def form(window: TicketWindow, order_type: str, *, side: str = "BUY", quantity: 
     picker.setCurrentIndex(picker.findData(order_type))
     button = entry.view.buy_button if side == "BUY" else entry.view.sell_button
     button.click()
-    entry.set_quantity(quantity)
+    entry.view.quantity_field.setValue(quantity)
     if limit is not None:
-        entry.set_price("limit", limit)
+        entry.view.limit_price_field.setValue(limit)
     if stop is not None:
-        entry.set_price("stop", stop)
+        entry.view.stop_price_field.setValue(stop)
 
 
 def status(window: TicketWindow) -> str:

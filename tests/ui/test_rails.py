@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit
-from test_window import close_window, open_window, set_instrument
 
 from ct_ticket.model import AccountKind, Limits
 from ct_ticket.settings import Settings
@@ -18,12 +17,12 @@ from ct_ticket.ui.window import TicketWindow
 
 
 @pytest.fixture
-def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+def window(ui: Any, qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
            ) -> Iterator[TicketWindow]:
     sim_server.sim.rate_limit_enabled = False
-    win = open_window(qtbot, sim_server.url, settings_path)
+    win = ui.open(sim_server.url, settings_path)
     yield win
-    close_window(qtbot, win)
+    ui.close(win)
 
 
 def dialog_now() -> ConfirmDialog | None:
@@ -55,11 +54,11 @@ def choose_account(window: TicketWindow, name: str) -> None:
 
 
 def test_a_live_account_tints_the_ticket_and_labels_every_send(
-    qtbot: Any, window: TicketWindow
+    ui: Any, qtbot: Any, window: TicketWindow
 ) -> None:
     assert window.header.view.account_kind_badge.text() == "SIM"
     choose_account(window, "Apex-12")
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     assert window.header.view.account_kind_badge.text() == "LIVE"
     assert window.header.view.account_kind_badge.property("accountKind") == "live"
     assert window.view.ticket_root.property("accountKind") == "live"
@@ -98,9 +97,9 @@ def _breaking_order(window: TicketWindow, rule: str, settings_path: Path) -> Non
     "rule", ["Maximum quantity", "Maximum notional", "Price through the market"]
 )
 def test_each_limit_holds_the_send_until_send_anyway_which_sends_once(
-    qtbot: Any, window: TicketWindow, sim_server: Any, settings_path: Path, rule: str
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any, settings_path: Path, rule: str
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     _breaking_order(window, rule, settings_path)
     qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
     dialog = wait_dialog(qtbot)
@@ -121,8 +120,9 @@ def test_each_limit_holds_the_send_until_send_anyway_which_sends_once(
     assert sim_server.sim.order_posts("place")[0].path.startswith("/v1/api/accounts/Apex-12/")
 
 
-def test_the_same_order_twice_asks_first(qtbot: Any, window: TicketWindow, sim_server: Any) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+def test_the_same_order_twice_asks_first(ui: Any, qtbot: Any, window: TicketWindow,
+                                         sim_server: Any) -> None:
+    ui.set_instrument(window, "MES 12-26")
     qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=5_000)
     assert len(sim_server.sim.order_posts("place")) == 1
@@ -135,9 +135,9 @@ def test_the_same_order_twice_asks_first(qtbot: Any, window: TicketWindow, sim_s
 
 
 def test_the_kill_switch_lists_what_every_account_holds_and_needs_the_word(
-    qtbot: Any, window: TicketWindow, sim_server: Any
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     window.entry.view.quantity_field.setValue(3)
     qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=5_000)
@@ -162,9 +162,9 @@ def test_the_kill_switch_lists_what_every_account_holds_and_needs_the_word(
 
 
 def test_repeat_last_order_fills_the_form_and_never_sends(
-    qtbot: Any, window: TicketWindow, sim_server: Any
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     quote = window.ticket.quote
     assert quote is not None and quote.ask is not None
     price = quote.ask + 10 * 0.25  # a sell limit resting above the market
@@ -191,8 +191,8 @@ def test_repeat_last_order_fills_the_form_and_never_sends(
     assert len(sim_server.sim.order_posts()) == 1
 
 
-def test_activity_log_shows_click_to_ack_latency(qtbot: Any, window: TicketWindow) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+def test_activity_log_shows_click_to_ack_latency(ui: Any, qtbot: Any, window: TicketWindow) -> None:
+    ui.set_instrument(window, "MES 12-26")
     qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: "Accepted" in window.activity.view.activity_log.toPlainText(), timeout=5_000
@@ -206,13 +206,13 @@ def test_activity_log_shows_click_to_ack_latency(qtbot: Any, window: TicketWindo
 
 
 def test_limits_are_edited_in_the_dialog_and_apply_to_the_next_send(
-    qtbot: Any, window: TicketWindow, sim_server: Any, settings_path: Path
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any, settings_path: Path
 ) -> None:
     from PySide6.QtWidgets import QSpinBox
 
     from ct_ticket.ui.limits_dialog import LimitsDialog
 
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     window.view.limits_action.trigger()
     qtbot.waitUntil(
         lambda: any(

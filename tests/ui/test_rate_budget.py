@@ -18,8 +18,6 @@ from typing import Any
 
 import pytest
 from faultserver import FaultServer
-from test_fault_matrix import LoopMeter, click_send, wait_idle
-from test_window import TOKEN, close_window, open_window, set_instrument
 
 from ct_ticket.api.client import Timeouts
 from ct_ticket.api.stream import Backoff, StreamClient
@@ -43,42 +41,43 @@ def speed_up_timers(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return originals
 
 
-def requests_in_a_simulated_minute(qtbot: Any, window: TicketWindow, sim: Any) -> list[Any]:
+def requests_in_a_simulated_minute(ui: Any, qtbot: Any, window: TicketWindow, sim: Any
+                                   ) -> list[Any]:
     """What the simulator receives while the window sits idle for 60 s / SPEEDUP."""
-    wait_idle(qtbot, window)
+    ui.wait_idle(window)
     start = len(sim.requests)
     qtbot.wait(60_000 // SPEEDUP)
     return sim.requests[start:]
 
 
 @pytest.fixture
-def fast_window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path,
+def fast_window(ui: Any, qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path,
                 monkeypatch: pytest.MonkeyPatch) -> Iterator[TicketWindow]:
     """A window whose timers run SPEEDUP times faster, on the simulator without its limiter
     (its bucket runs on real time, which this test compresses)."""
     speed_up_timers(monkeypatch)
     sim_server.sim.rate_limit_enabled = False
-    window = open_window(qtbot, sim_server.url, settings_path)
-    set_instrument(qtbot, window, INSTRUMENT)
+    window = ui.open(sim_server.url, settings_path)
+    ui.set_instrument(window, INSTRUMENT)
     yield window
-    close_window(qtbot, window)
+    ui.close(window)
 
 
 def test_idle_window_reads_at_most_a_third_of_the_budget(
-    qtbot: Any, fast_window: TicketWindow, sim_server: Any
+    ui: Any, qtbot: Any, fast_window: TicketWindow, sim_server: Any
 ) -> None:
-    per_minute = requests_in_a_simulated_minute(qtbot, fast_window, sim_server.sim)
+    per_minute = requests_in_a_simulated_minute(ui, qtbot, fast_window, sim_server.sim)
     count = len(per_minute)  # (a failure must not print the requests: they hold the token)
     assert {r.method for r in per_minute} <= {"GET"}
     assert 0 < count <= IDLE_ALLOWANCE_PER_MINUTE, f"{count} requests in an idle minute"
 
 
 def test_idle_window_on_rest_fallback_still_reads_at_most_a_third_of_the_budget(
-    qtbot: Any, fast_window: TicketWindow, sim_server: Any
+    ui: Any, qtbot: Any, fast_window: TicketWindow, sim_server: Any
 ) -> None:
     # The stream is down (nothing listens there): each tick reads position and quote over REST,
     # the worst idle case. Handshake retries go to the stream's address, not this count.
-    stream = StreamClient(TOKEN, base_url="http://127.0.0.1:9", settle=0.05,
+    stream = StreamClient(ui.token, base_url="http://127.0.0.1:9", settle=0.05,
                           backoff=Backoff(first=0.05, cap=0.2))
     fast_window.attach_feed(Feed(fast_window.ticket, stream))
     stream.start()
@@ -86,7 +85,7 @@ def test_idle_window_on_rest_fallback_still_reads_at_most_a_third_of_the_budget(
         qtbot.waitUntil(
             lambda: "REST" in fast_window.header.view.stream_indicator.text(), timeout=5_000
         )
-        per_minute = requests_in_a_simulated_minute(qtbot, fast_window, sim_server.sim)
+        per_minute = requests_in_a_simulated_minute(ui, qtbot, fast_window, sim_server.sim)
     finally:
         closing = asyncio.ensure_future(stream.aclose())
         qtbot.waitUntil(closing.done, timeout=5_000)
@@ -103,23 +102,23 @@ AGAIN = re.compile(r"sending is possible again in (\d+) s")
 
 
 @pytest.fixture
-def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path) -> Iterator[TicketWindow]:
+def window(ui: Any, sim_server: Any, settings_path: Path) -> Iterator[TicketWindow]:
     sim_server.sim.rate_limit_enabled = False
-    win = open_window(qtbot, sim_server.url, settings_path)
-    set_instrument(qtbot, win, INSTRUMENT)
-    wait_idle(qtbot, win)
+    win = ui.open(sim_server.url, settings_path)
+    ui.set_instrument(win, INSTRUMENT)
+    ui.wait_idle(win)
     yield win
-    close_window(qtbot, win)
+    ui.close(win)
 
 
 def test_send_refused_by_the_rate_limit_says_when_and_sending_then_works(
-    qtbot: Any, window: TicketWindow, sim_server: Any
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
     sim = sim_server.sim
     sim.rate_limit_enabled = True
     while sim.admit() is None:  # someone else spent the shared bucket
         pass
-    click_send(qtbot, window, window.entry.view.place_button)
+    ui.click_send(window, window.entry.view.place_button)
 
     status = window.position.view.status_line.text()
     found = AGAIN.search(status)
@@ -128,20 +127,21 @@ def test_send_refused_by_the_rate_limit_says_when_and_sending_then_works(
     )
     assert [r.status for r in sim.order_posts()] == [429]
     qtbot.wait(int(found.group(1)) * 1000 + 100)  # as told
-    click_send(qtbot, window, window.entry.view.place_button)  # asks first: the same order again
+    ui.click_send(window, window.entry.view.place_button)  # asks first: the same order again
     assert [r.status for r in sim.order_posts()] == [429, 200]
-    assert window.position.view.status_line.text().startswith("Now LONG 1 MES 12-26")
+    status = window.position.view.status_line.text()
+    assert status.startswith("Filled BUY 1 @ ") and ", now LONG 1 MES 12-26" in status
 
 
 def test_send_refused_with_retry_after_tells_exactly_those_seconds(
-    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+    ui: Any, qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
 ) -> None:
     sim_server.sim.rate_limit_enabled = False
     with FaultServer(upstream=sim_server.url) as faults:
-        win = open_window(qtbot, faults.url, settings_path, backoff=0.01)
+        win = ui.open(faults.url, settings_path, backoff=0.01)
         try:
-            set_instrument(qtbot, win, INSTRUMENT)
-            wait_idle(qtbot, win)
+            ui.set_instrument(win, INSTRUMENT)
+            ui.wait_idle(win)
             faults.inject(
                 "status",
                 status=429,
@@ -150,24 +150,24 @@ def test_send_refused_with_retry_after_tells_exactly_those_seconds(
                 headers={"Retry-After": "42"},
                 body={"error": "Rate limit exceeded"},
             )
-            click_send(qtbot, win, win.entry.view.place_button)
+            ui.click_send(win, win.entry.view.place_button)
             assert "sending is possible again in 42 s" in win.position.view.status_line.text()
             assert faults.count("POST") == 1
         finally:
-            close_window(qtbot, win)
+            ui.close(win)
 
 
 def test_read_waits_out_a_short_retry_after_then_succeeds(
-    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+    ui: Any, qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
 ) -> None:
     sim_server.sim.rate_limit_enabled = False
     with FaultServer(upstream=sim_server.url) as faults:
-        win = open_window(
-            qtbot, faults.url, settings_path, timeouts=Timeouts(0.5, 0.6), backoff=0.01
+        win = ui.open(
+            faults.url, settings_path, timeouts=Timeouts(0.5, 0.6), backoff=0.01
         )
         try:
-            set_instrument(qtbot, win, INSTRUMENT)
-            wait_idle(qtbot, win)
+            ui.set_instrument(win, INSTRUMENT)
+            ui.wait_idle(win)
             faults.inject(
                 "status",
                 status=429,
@@ -177,9 +177,9 @@ def test_read_waits_out_a_short_retry_after_then_succeeds(
                 headers={"Retry-After": "1"},
             )
             started = time.monotonic()
-            with LoopMeter() as meter:
+            with ui.loop_meter() as meter:
                 win._refresh_timer.timeout.emit()
-                wait_idle(qtbot, win)
+                ui.wait_idle(win)
             waited = time.monotonic() - started
             assert waited >= 0.95
             assert meter.longest_gap < 0.5  # waiting is not blocking
@@ -194,4 +194,4 @@ def test_read_waits_out_a_short_retry_after_then_succeeds(
                 + win.position.view.status_line.text()
             )
         finally:
-            close_window(qtbot, win)
+            ui.close(win)

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from test_window import close_window, open_window, set_instrument
 
 from ct_ticket.settings import Settings
 from ct_ticket.sounds import Sound, SoundPlayer
@@ -40,14 +39,14 @@ def test_sounds_are_off_by_default(played: Path) -> None:
 
 
 def test_accepted_rejected_and_disconnected_play_their_sounds(
-    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path, played: Path
+    ui: Any, qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path, played: Path
 ) -> None:
     Settings(settings_path).sounds = True
     sim_server.sim.rate_limit_enabled = False
-    window = open_window(qtbot, sim_server.url, settings_path)
+    window = ui.open(sim_server.url, settings_path)
     try:
         assert window.view.sounds_action.isChecked()
-        set_instrument(qtbot, window, "MES 12-26")
+        ui.set_instrument(window, "MES 12-26")
         qtbot.mouseClick(window.entry.view.place_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "filled.wav" in lines(played), timeout=5_000)
         sim_server.sim.nt_connected = False
@@ -58,4 +57,4 @@ def test_accepted_rejected_and_disconnected_play_their_sounds(
         window.view.sounds_action.setChecked(False)
         assert Settings(settings_path).sounds is False
     finally:
-        close_window(qtbot, window)
+        ui.close(window)

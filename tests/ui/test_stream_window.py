@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from test_window import TOKEN, close_window, open_window, set_instrument
 
 from ct_ticket.api.stream import Backoff, StreamClient
 from ct_ticket.feed import Feed
@@ -17,8 +16,8 @@ from ct_ticket.ui import window as window_module
 from ct_ticket.ui.window import TicketWindow
 
 
-def attach_stream(qtbot: Any, window: TicketWindow, base_url: str) -> StreamClient:
-    stream = StreamClient(TOKEN, base_url=base_url, settle=0.05,
+def attach_stream(ui: Any, qtbot: Any, window: TicketWindow, base_url: str) -> StreamClient:
+    stream = StreamClient(ui.token, base_url=base_url, settle=0.05,
                           backoff=Backoff(first=0.05, cap=0.2))
     window.attach_feed(Feed(window.ticket, stream, stale_after=2.0))
     stream.start()
@@ -31,15 +30,15 @@ def close_stream(qtbot: Any, stream: StreamClient) -> None:
 
 
 @pytest.fixture
-def streaming(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+def streaming(ui: Any, qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
               ) -> Iterator[tuple[TicketWindow, StreamClient]]:
     sim_server.sim.rate_limit_enabled = False
-    window = open_window(qtbot, sim_server.url, settings_path)
-    set_instrument(qtbot, window, "MES 12-26")
-    stream = attach_stream(qtbot, window, sim_server.url)
+    window = ui.open(sim_server.url, settings_path)
+    ui.set_instrument(window, "MES 12-26")
+    stream = attach_stream(ui, qtbot, window, sim_server.url)
     qtbot.waitUntil(lambda: window.header.view.stream_indicator.text() == "◉ Live", timeout=5_000)
     yield window, stream
-    close_window(qtbot, window)
+    ui.close(window)
     close_stream(qtbot, stream)
 
 
@@ -53,9 +52,9 @@ def test_quotes_tick_into_the_window_over_the_stream(
     window, _stream = streaming
     reads = quote_reads(sim_server.sim)
     sim_server.sim.set_price("MES", 6900.0)
-    qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6900", timeout=5_000)
+    qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6900.00", timeout=5_000)
     assert window.entry.view.ask_button.text() == "Ask 6900.25"
-    assert "Last 6900" in window.entry.view.quote_label.text()
+    assert "Last 6900.00 " in window.entry.view.quote_label.text()
     assert quote_reads(sim_server.sim) == reads  # the stream, not a REST read, brought it
     assert sim_server.sim.stream_subscriptions() == {"MES 12-26": 1}
 
@@ -91,7 +90,7 @@ def test_a_dropped_stream_reconnects_and_resubscribes(
         lambda: sim_server.sim.stream_subscriptions() == {"MES 12-26": 1}, timeout=5_000
     )
     sim_server.sim.set_price("MES", 6700.0)
-    qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6700", timeout=5_000)
+    qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6700.00", timeout=5_000)
 
 
 def test_switching_instruments_fast_leaves_one_subscription(
@@ -113,7 +112,7 @@ def test_switching_instruments_fast_leaves_one_subscription(
 
 
 def test_without_a_stream_the_window_says_so_and_reads_over_rest(
-    qtbot: Any,
+    ui: Any, qtbot: Any,
     qloop: Any,
     sim_server: Any,
     settings_path: Path,
@@ -121,22 +120,22 @@ def test_without_a_stream_the_window_says_so_and_reads_over_rest(
 ) -> None:
     monkeypatch.setattr(window_module, "REFRESH_TICK_MS", 100)
     sim_server.sim.rate_limit_enabled = False
-    window = open_window(qtbot, sim_server.url, settings_path)
-    set_instrument(qtbot, window, "MES 12-26")
-    stream = attach_stream(qtbot, window, "http://127.0.0.1:9")  # nothing listens there
+    window = ui.open(sim_server.url, settings_path)
+    ui.set_instrument(window, "MES 12-26")
+    stream = attach_stream(ui, qtbot, window, "http://127.0.0.1:9")  # nothing listens there
     try:
         qtbot.waitUntil(lambda: "REST" in window.header.view.stream_indicator.text(), timeout=5_000)
         before = quote_reads(sim_server.sim)
         sim_server.sim.set_price("MES", 6777.0)
-        qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6777", timeout=5_000)
+        qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6777.00", timeout=5_000)
         assert quote_reads(sim_server.sim) > before
     finally:
-        close_window(qtbot, window)
+        ui.close(window)
         close_stream(qtbot, stream)
 
 
 def test_rest_fallback_and_back_when_the_stream_comes_up(
-    qtbot: Any,
+    ui: Any, qtbot: Any,
     qloop: Any,
     sim_server: Any,
     settings_path: Path,
@@ -151,9 +150,9 @@ def test_rest_fallback_and_back_when_the_stream_comes_up(
     with socket.socket() as probe:  # a port nothing listens on yet
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    window = open_window(qtbot, sim_server.url, settings_path)
-    set_instrument(qtbot, window, "MES 12-26")
-    stream = attach_stream(qtbot, window, f"http://127.0.0.1:{port}")
+    window = ui.open(sim_server.url, settings_path)
+    ui.set_instrument(window, "MES 12-26")
+    stream = attach_stream(ui, qtbot, window, f"http://127.0.0.1:{port}")
     served = None
     try:
         qtbot.waitUntil(lambda: "REST" in window.header.view.stream_indicator.text(), timeout=5_000)
@@ -170,9 +169,9 @@ def test_rest_fallback_and_back_when_the_stream_comes_up(
         qtbot.wait(600)  # six refresh periods
         assert quote_reads(sim_server.sim) == settled
         sim_server.sim.set_price("MES", 6801.0)
-        qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6801", timeout=5_000)
+        qtbot.waitUntil(lambda: window.entry.view.bid_button.text() == "Bid 6801.00", timeout=5_000)
     finally:
-        close_window(qtbot, window)
+        ui.close(window)
         close_stream(qtbot, stream)
         if served is not None:
             served.close()

@@ -26,7 +26,7 @@ OBJECT_NAMES = {
     "sellButton", "placeButton", "flattenPlaceButton", "closePositionButton", "reverseButton",
     "cancelAllButton", "flattenEverythingButton", "quoteLabel", "confirmOrdersToggle",
     "alwaysOnTopToggle", "positionLabel", "statusLine", "activityLog", "accountKindBadge",
-    "connectionIndicator", "streamIndicator", "ticketRoot", "bidButton", "askButton",
+    "connectionIndicator", "streamIndicator", "ticketRoot", "bidButton", "askButton", "pnlLabel",
 }  # fmt: skip
 THEMES = ("dark", "light")
 BUY, SELL = QColor("#1f9d55"), QColor("#d64545")

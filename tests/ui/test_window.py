@@ -4,65 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel
 
-from ct_ticket.api.client import CrossTradeClient
 from ct_ticket.settings import Settings
-from ct_ticket.ticket import Ticket
 from ct_ticket.ui.dialogs import ConfirmDialog
 from ct_ticket.ui.window import TicketWindow
 
-TOKEN = "window-test-token"
-
-
-def open_window(qtbot: Any, url: str, settings_path: Path, **client_options: Any
-                ) -> TicketWindow:
-    client = CrossTradeClient(TOKEN, base_url=url, **client_options)
-    window = TicketWindow(Ticket(client), Settings(settings_path))
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.first_load_done, timeout=15_000):
-        window.start()
-    return window
-
-
-def close_window(qtbot: Any, window: TicketWindow) -> None:
-    window.close()
-    task = asyncio.ensure_future(window.ticket.client.aclose())
-    qtbot.waitUntil(task.done, timeout=5_000)
-
 
 @pytest.fixture
-def window(qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+def window(ui: Any, qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
            ) -> Iterator[TicketWindow]:
     sim_server.sim.rate_limit_enabled = False
-    win = open_window(qtbot, sim_server.url, settings_path)
+    win = ui.open(sim_server.url, settings_path)
     yield win
-    close_window(qtbot, win)
-
-
-def set_instrument(qtbot: Any, window: TicketWindow, text: str) -> None:
-    window.entry.view.instrument_picker.setEditText(text)
-    window.entry.view.instrument_editor.editingFinished.emit()
-    qtbot.waitUntil(lambda: window.ticket.quote is not None
-                    and window.ticket.quote.instrument.startswith(text.split()[0]),
-                    timeout=5_000)
-
-
-def choose(window: TicketWindow, order_type: str, tif: str = "DAY") -> None:
-    window.entry.view.order_type_picker.setCurrentIndex(window.entry.view.order_type_picker.findData(order_type))
-    window.entry.view.time_in_force_picker.setCurrentIndex(window.entry.view.time_in_force_picker.findData(tif))
-
-
-def click_and_wait_idle(qtbot: Any, window: TicketWindow, button: QPushButton) -> None:
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not window.ticket.busy and button.isEnabled(), timeout=5_000)
-    qtbot.waitUntil(lambda: not window.ticket._tasks, timeout=5_000)
+    ui.close(win)
 
 
 def test_first_load_fills_accounts_quote_and_position(window: TicketWindow) -> None:
@@ -87,7 +48,7 @@ def test_first_load_fills_accounts_quote_and_position(window: TicketWindow) -> N
     ],
 )
 def test_each_order_type_sends_exactly_the_documented_body(
-    qtbot: Any,
+    ui: Any, qtbot: Any,
     window: TicketWindow,
     sim_server: Any,
     order_type: str,
@@ -95,8 +56,8 @@ def test_each_order_type_sends_exactly_the_documented_body(
     stop: float | None,
     expected_prices: dict[str, float],
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
-    choose(window, order_type, "GTC")
+    ui.set_instrument(window, "MES 12-26")
+    ui.choose(window, order_type, "GTC")
     window.entry.view.quantity_field.setValue(2)
     # Prices typed for every field: the ones the type does not take must not be sent.
     window.entry.view.limit_price_field.setValue(limit or 6000.0)
@@ -105,7 +66,7 @@ def test_each_order_type_sends_exactly_the_documented_body(
     window.entry.view.oco_id_field.setText("grp-7")
     assert window.entry.view.limit_price_field.isVisible() == (limit is not None)
     assert window.entry.view.stop_price_field.isVisible() == (stop is not None)
-    click_and_wait_idle(qtbot, window, window.entry.view.place_button)
+    ui.click_and_wait_idle(window, window.entry.view.place_button)
     posts = sim_server.sim.order_posts("place")
     assert len(posts) == 1
     assert posts[0].path == "/v1/api/accounts/Sim101/orders/place"
@@ -121,12 +82,12 @@ def test_each_order_type_sends_exactly_the_documented_body(
         "ocoId": "grp-7",
         **expected_prices,
     }
-    assert posts[0].headers["authorization"] == f"Bearer {TOKEN}"
+    assert posts[0].headers["authorization"] == f"Bearer {ui.token}"
 
 
-def test_send_button_reads_the_whole_order(qtbot: Any, window: TicketWindow) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
-    choose(window, "LIMIT")
+def test_send_button_reads_the_whole_order(ui: Any, qtbot: Any, window: TicketWindow) -> None:
+    ui.set_instrument(window, "MES 12-26")
+    ui.choose(window, "LIMIT")
     qtbot.mouseClick(window.entry.view.sell_button, Qt.MouseButton.LeftButton)
     window.entry.view.quantity_field.setValue(2)
     window.entry.view.limit_price_field.setValue(5012.25)
@@ -138,9 +99,9 @@ def test_send_button_reads_the_whole_order(qtbot: Any, window: TicketWindow) -> 
 
 
 def test_burst_of_twenty_clicks_sends_one_flat_place(
-    qtbot: Any, window: TicketWindow, sim_server: Any
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     for _ in range(20):
         qtbot.mouseClick(window.entry.view.flatten_place_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=5_000)
@@ -148,12 +109,13 @@ def test_burst_of_twenty_clicks_sends_one_flat_place(
     assert sim_server.sim.order_posts("place") == []
     # A later click is its own order again (a different one: the same order twice asks first).
     window.entry.view.quantity_field.setValue(2)
-    click_and_wait_idle(qtbot, window, window.entry.view.flatten_place_button)
+    ui.click_and_wait_idle(window, window.entry.view.flatten_place_button)
     assert len(sim_server.sim.order_posts("flatplace")) == 2
 
 
-def test_held_shortcut_sends_one_order(qtbot: Any, window: TicketWindow, sim_server: Any) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+def test_held_shortcut_sends_one_order(ui: Any, qtbot: Any, window: TicketWindow,
+                                       sim_server: Any) -> None:
+    ui.set_instrument(window, "MES 12-26")
     window.activateWindow()
     for _ in range(10):
         qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -162,15 +124,15 @@ def test_held_shortcut_sends_one_order(qtbot: Any, window: TicketWindow, sim_ser
 
 
 def test_flatten_and_place_replaces_the_position(
-    qtbot: Any, window: TicketWindow, sim_server: Any
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     window.entry.view.quantity_field.setValue(3)
-    click_and_wait_idle(qtbot, window, window.entry.view.place_button)
+    ui.click_and_wait_idle(window, window.entry.view.place_button)
     assert sim_server.sim.position("Sim101", "MES 12-26")["quantity"] == 3
     qtbot.mouseClick(window.entry.view.sell_button, Qt.MouseButton.LeftButton)
     window.entry.view.quantity_field.setValue(1)
-    click_and_wait_idle(qtbot, window, window.entry.view.flatten_place_button)
+    ui.click_and_wait_idle(window, window.entry.view.flatten_place_button)
     position = sim_server.sim.position("Sim101", "MES 12-26")
     assert position["marketPosition"] == "Short" and position["quantity"] == 1
     status = window.position.view.status_line.text()
@@ -180,11 +142,11 @@ def test_flatten_and_place_replaces_the_position(
 
 
 def test_limit_without_price_is_refused_with_the_form_intact(
-    qtbot: Any, window: TicketWindow, sim_server: Any
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
-    choose(window, "LIMIT", "GTC")
-    window.entry.view.limit_price_field.setValue(0)  # shown empty: no price typed
+    ui.set_instrument(window, "MES 12-26")
+    ui.choose(window, "LIMIT", "GTC")
+    window.entry.view.limit_price_field.setValue(None)  # empty: no price typed
     window.entry.view.quantity_field.setValue(7)
     window.entry.view.oco_id_field.setText("keep-me")
     qtbot.mouseClick(window.entry.view.flatten_place_button, Qt.MouseButton.LeftButton)
@@ -212,37 +174,44 @@ def test_bad_instrument_is_marked_and_not_sent(
 
 
 def test_account_with_space_and_slash_is_one_path_segment(
-    qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
+    ui: Any, qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
 ) -> None:
     sim_server.sim.rate_limit_enabled = False
     sim_server.sim.add_account("Prop Firm/01")
-    window = open_window(qtbot, sim_server.url, settings_path)
+    window = ui.open(sim_server.url, settings_path)
     try:
         index = window.entry.view.account_picker.findData("Prop Firm/01")
         assert index >= 0
         window.entry.view.account_picker.setCurrentIndex(index)
         window.entry.view.account_picker.activated.emit(index)
-        set_instrument(qtbot, window, "MES 12-26")
-        click_and_wait_idle(qtbot, window, window.entry.view.place_button)
+        ui.set_instrument(window, "MES 12-26")
+        ui.click_and_wait_idle(window, window.entry.view.place_button)
         posts = sim_server.sim.order_posts("place")
         assert [p.path for p in posts] == ["/v1/api/accounts/Prop%20Firm%2F01/orders/place"]
         assert sim_server.sim.position("Prop Firm/01", "MES 12-26")["quantity"] == 1
     finally:
-        close_window(qtbot, window)
+        ui.close(window)
 
 
-def test_quote_seeds_prices_and_ticks(qtbot: Any, window: TicketWindow) -> None:
-    set_instrument(qtbot, window, "ZB 12-26")
-    choose(window, "LIMIT")
+def test_quote_seeds_prices_and_ticks(ui: Any, qtbot: Any, window: TicketWindow) -> None:
+    ui.set_instrument(window, "ZB 12-26")
+    ui.choose(window, "LIMIT")
     quote = window.ticket.quote
     assert quote is not None and quote.tick_size == 0.03125
-    assert window.entry.view.limit_price_field.singleStep() == 0.03125
-    assert window.entry.view.limit_price_field.decimals() == 5
-    window.entry.view.limit_price_field.setValue(0)
+    field = window.entry.view.limit_price_field
+    assert field.tick == Decimal("0.03125")
+    field.setValue(None)
     window.entry.form.seed_prices()
-    assert window.entry.view.limit_price_field.value() == quote.bid  # a buy limit starts at the bid
+    assert field.value() == quote.bid  # a buy limit starts at the bid
+    assert len(field.text().partition(".")[2]) == 5  # written with the tick's decimals
     qtbot.mouseClick(window.entry.view.ask_button, Qt.MouseButton.LeftButton)
-    assert window.entry.view.limit_price_field.value() == quote.ask
+    assert field.value() == quote.ask
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_Up)  # Up steps by one tick, as the spin box did
+    assert field.value() == Decimal(repr(quote.ask)) + Decimal("0.03125")
+    typed = field.text()
+    window.entry.form.seed_prices()  # a price the trader chose is never overwritten
+    assert field.text() == typed
 
 
 def find_dialog() -> ConfirmDialog | None:
@@ -253,11 +222,11 @@ def find_dialog() -> ConfirmDialog | None:
 
 
 def test_flatten_everything_asks_and_lists_what_it_closes(
-    qtbot: Any, window: TicketWindow, sim_server: Any
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     window.entry.view.quantity_field.setValue(2)
-    click_and_wait_idle(qtbot, window, window.entry.view.place_button)
+    ui.click_and_wait_idle(window, window.entry.view.place_button)
     qtbot.mouseClick(window.position.view.flatten_everything_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: find_dialog() is not None, timeout=5_000)
     dialog = find_dialog()
@@ -282,9 +251,9 @@ def test_flatten_everything_asks_and_lists_what_it_closes(
 
 
 def test_confirm_every_order_asks_first_and_is_remembered(
-    qtbot: Any, window: TicketWindow, sim_server: Any, settings_path: Path
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any, settings_path: Path
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     window.view.confirm_orders_toggle.setChecked(True)
     assert Settings(settings_path).confirm_orders is True
     for _ in range(3):
@@ -299,9 +268,10 @@ def test_confirm_every_order_asks_first_and_is_remembered(
     assert len(sim_server.sim.order_posts("place")) == 1
 
 
-def test_choices_are_remembered(qtbot: Any, window: TicketWindow, settings_path: Path) -> None:
-    set_instrument(qtbot, window, "MNQ 12-26")
-    choose(window, "STOPMARKET", "GTC")
+def test_choices_are_remembered(ui: Any, qtbot: Any, window: TicketWindow,
+                                settings_path: Path) -> None:
+    ui.set_instrument(window, "MNQ 12-26")
+    ui.choose(window, "STOPMARKET", "GTC")
     window.entry.view.quantity_field.setValue(4)
     qtbot.mouseClick(window.entry.view.sell_button, Qt.MouseButton.LeftButton)
     window.view.always_on_top_toggle.setChecked(False)
@@ -327,32 +297,32 @@ def test_choices_are_remembered(qtbot: Any, window: TicketWindow, settings_path:
     ],
 )
 def test_typed_errors_reach_the_status_line_in_words(
-    qtbot: Any, window: TicketWindow, sim_server: Any, switch: str, words: str
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any, switch: str, words: str
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     sim = sim_server.sim
     if switch == "nt_off":
         sim.nt_connected = False
     elif switch == "bad_token":
         window.ticket.client.set_token("wrong")
-        sim.token = TOKEN
+        sim.token = ui.token
     else:
         sim.rate_limit_enabled = True
         while sim.admit() is None:
             pass
     window.entry.view.quantity_field.setValue(3)
-    click_and_wait_idle(qtbot, window, window.entry.view.place_button)
+    ui.click_and_wait_idle(window, window.entry.view.place_button)
     qtbot.waitUntil(lambda: words in window.position.view.status_line.text(), timeout=5_000)
     assert window.entry.view.quantity_field.value() == 3
     log = window.activity.view.activity_log.toPlainText()
     assert words in log
-    assert TOKEN not in log and "wrong" not in window.position.view.status_line.text()
+    assert ui.token not in log and "wrong" not in window.position.view.status_line.text()
 
 
 def test_a_failed_background_read_is_cleared_when_crosstrade_answers_again(
-    qtbot: Any, window: TicketWindow, sim_server: Any
+    ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any
 ) -> None:
-    set_instrument(qtbot, window, "MES 12-26")
+    ui.set_instrument(window, "MES 12-26")
     sim_server.sim.token = "something-else"  # every read now answers 401
     task = asyncio.ensure_future(window.ticket.refresh_position())
     qtbot.waitUntil(task.done, timeout=5_000)
@@ -365,8 +335,8 @@ def test_a_failed_background_read_is_cleared_when_crosstrade_answers_again(
     assert window.position.view.status_line.property("level") == "ok"
 
 
-def test_tab_walks_the_ticket_in_reading_order(window: TicketWindow) -> None:
-    choose(window, "STOPLIMIT")
+def test_tab_walks_the_ticket_in_reading_order(ui: Any, window: TicketWindow) -> None:
+    ui.choose(window, "STOPLIMIT")
     expected = [
         window.entry.view.account_picker,
         window.entry.view.instrument_picker,
