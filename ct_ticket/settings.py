@@ -194,7 +194,7 @@ class Settings:
     @property
     def orders_open(self) -> bool:
         """Whether the working-orders panel is expanded."""
-        return self._bool("window/ordersOpen", True)
+        return self._bool("window/ordersOpen", False)
 
     @orders_open.setter
     def orders_open(self, value: bool) -> None:

@@ -175,3 +175,42 @@ def test_rest_fallback_and_back_when_the_stream_comes_up(
         close_stream(qtbot, stream)
         if served is not None:
             served.close()
+
+
+def test_a_flat_position_on_a_live_stream_is_not_stale_however_long_it_stays_flat(
+    qtbot: Any, streaming: tuple[TicketWindow, StreamClient], sim_server: Any,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Freshness follows the source's liveness, not the time since the value changed: P&L frames
+    # that carry the account's positions prove a flat position every interval. 60 s of the
+    # real rule is compressed here by shortening the staleness limit to 0.3 s.
+    from ct_ticket.ui import position as position_module
+
+    window, _stream = streaming
+    monkeypatch.setattr(position_module, "STALE_AFTER_S", 0.3)
+    label = window.position.view.position_label
+    assert label.text().startswith("FLAT MES 12-26")
+    qtbot.waitUntil(lambda: window.feed is not None and window.feed.positions_live,
+                    timeout=5_000)
+    reads = sum(1 for r in sim_server.sim.requests if r.path.endswith("/position"))
+    qtbot.wait(1_500)  # five staleness limits, and several of the window's age ticks
+    assert label.property("stale") is False
+    assert label.toolTip() == "Streamed live"
+    # Proven by the stream, the position is not polled over REST meanwhile.
+    assert sum(1 for r in sim_server.sim.requests if r.path.endswith("/position")) == reads
+
+
+def test_without_positions_in_the_stream_a_position_that_is_not_read_turns_stale(
+    qtbot: Any, streaming: tuple[TicketWindow, StreamClient], sim_server: Any,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ct_ticket.ui import position as position_module
+
+    window, _stream = streaming
+    sim_server.sim.stream_pnl_positions = False  # P&L frames no longer prove the position
+    monkeypatch.setattr(position_module, "STALE_AFTER_S", 0.3)
+    window._refresh_timer.stop()  # no REST reads either: nothing proves it any more
+    qtbot.waitUntil(lambda: window.feed is not None and not window.feed.positions_live,
+                    timeout=5_000)
+    qtbot.waitUntil(lambda: window.position.view.position_label.property("stale") is True,
+                    timeout=3_000)
