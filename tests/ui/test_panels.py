@@ -135,3 +135,21 @@ def test_activity_panel_writes_every_log_entry(rig: Rig) -> None:
     assert len(lines) == 1
     assert "BUY 1 MES 12-26 MKT on Sim101 → Accepted (41 ms) [order abc123]" in lines[0]
 
+
+
+def test_position_panel_marks_a_status_about_another_account_and_colours_pnl(
+        rig: Rig, sim_server: Any) -> None:
+    view = PositionView()
+    rig.qtbot.addWidget(view)
+    panel = PositionPanel(view, rig.ticket, rig.sender)
+    rig.ticket.select("Sim101", "MES 12-26")
+    rig.ticket.publish(Status(StatusLevel.OK, "Now SHORT 5 MES 12-26 @ 6850.00", "Sim101"))
+    assert view.status_line.text() == "Now SHORT 5 MES 12-26 @ 6850.00"
+    rig.ticket.select("Apex-12", "MES 12-26")  # a LIVE account now: the line is not about it
+    assert view.status_line.text() == "About Sim101: Now SHORT 5 MES 12-26 @ 6850.00"
+    sim_server.sim.set_position("Apex-12", "MES 12-26", -2, 6860.0)
+    rig.wait(rig.ticket.refresh_position())
+    pnl = panel.position.unrealized_pnl if panel.position else None
+    assert pnl is not None and pnl != 0
+    assert view.pnl_label.text() == f"P&L {pnl:+,.2f}"
+    assert view.pnl_label.property("sign") == ("up" if pnl > 0 else "down")
