@@ -285,12 +285,20 @@ async def _check_stream(window: TicketWindow, sim: Simulator) -> None:
         price = (quote.bid or 0.0) + 2.0 if quote else 0.0
         sim.set_price(window.ticket.instrument, price)
         await _within(
-            _until(lambda: window.entry.view.bid_button.text() == f"Bid {price:g}"),
+            _until(lambda: _shown_price(window.entry.view.bid_button.text()) == price),
             "a streamed quote reaching the window",
         )
     finally:
         await stream.aclose()
         await asyncio.to_thread(served.close)
+
+
+def _shown_price(text: str) -> float | None:
+    """The number a "Bid 6852.00" button shows (however many decimals the tick gives it)."""
+    try:
+        return float(text.split()[-1])
+    except (IndexError, ValueError):
+        return None
 
 
 async def _until(condition: Any) -> None:
