@@ -19,6 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
 import pytest
+from faultserver import FaultServer
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
@@ -88,6 +89,23 @@ def sim_server(served: tuple[SwitchableApp, str]) -> SimServer:
     sim = Simulator(seed=7)
     switch.app = create_app(sim)
     return SimServer(sim, url)
+
+
+@pytest.fixture
+def sim(served: tuple[SwitchableApp, str]) -> Simulator:
+    """A fresh simulator without its rate limiter, served behind the session's server (tests
+    that need the budget or moving prices build their own)."""
+    simulator = Simulator(seed=7)
+    simulator.rate_limit_enabled = False
+    served[0].app = create_app(simulator)
+    return simulator
+
+
+@pytest.fixture
+def faults(served: tuple[SwitchableApp, str], sim: Simulator) -> Iterator[FaultServer]:
+    """A fault server in front of `sim`: requests pass through until a fault is armed."""
+    with FaultServer(upstream=served[1]) as server:
+        yield server
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ all; the stream's quote and P&L reach the views through the ticket's own methods
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-import pytest
 from faultserver import FaultServer
 
 from ct_ticket.api.client import CrossTradeClient, Timeouts
@@ -29,25 +28,11 @@ from ct_ticket.events import (
     TicketEvent,
 )
 from ct_ticket.model import DEFAULT_LIMITS, AccountKind, Limits, OrderRequest, build_order
-from ct_ticket.sim import Simulator, create_app
+from ct_ticket.sim import Simulator
 from ct_ticket.ticket import Ticket
 
 TOKEN = "ticket-rules-token-5e21"
 T = TypeVar("T")
-
-
-@pytest.fixture
-def sim(served: tuple[Any, str]) -> Simulator:
-    simulator = Simulator(seed=11, walk_interval=None)
-    simulator.rate_limit_enabled = False
-    served[0].app = create_app(simulator)
-    return simulator
-
-
-@pytest.fixture
-def faults(served: tuple[Any, str], sim: Simulator) -> Iterator[FaultServer]:
-    with FaultServer(upstream=served[1]) as server:
-        yield server
 
 
 def run(body: Callable[[], Awaitable[T]]) -> T:

@@ -15,25 +15,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
 from ct_ticket.api.client import Timeouts
-from ct_ticket.sim import Simulator, create_app
+from ct_ticket.sim import Simulator
 from ct_ticket.ui.window import TicketWindow
 
 ORDER_DEADLINE_S = 2.0
 HELD_S = 30.0  # how long the order's answer is held: far past its deadline
-
-
-@pytest.fixture
-def sim(served: tuple[Any, str]) -> Simulator:
-    simulator = Simulator(seed=3, walk_interval=None)
-    simulator.rate_limit_enabled = False
-    served[0].app = create_app(simulator)
-    return simulator
-
-
-@pytest.fixture
-def faults(served: tuple[Any, str], sim: Simulator) -> Iterator[FaultServer]:
-    with FaultServer(upstream=served[1]) as server:
-        yield server
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QPushButton
 
 from ct_ticket.api.client import Timeouts
 from ct_ticket.model import Side
-from ct_ticket.sim import Simulator, create_app
+from ct_ticket.sim import Simulator
 from ct_ticket.sim.validation import parse_order
 from ct_ticket.ui.window import TicketWindow
 
@@ -123,20 +123,6 @@ def reliability_table() -> str:
 
 
 # --- the servers: one uvicorn for the module, a fresh simulator and fault server per test ----
-
-
-@pytest.fixture
-def sim(served: tuple[Any, str]) -> Simulator:
-    simulator = Simulator(seed=7)
-    simulator.rate_limit_enabled = False
-    served[0].app = create_app(simulator)
-    return simulator
-
-
-@pytest.fixture
-def faults(served: tuple[Any, str], sim: Simulator) -> Iterator[FaultServer]:
-    with FaultServer(upstream=served[1]) as server:
-        yield server
 
 
 @pytest.fixture
