@@ -29,7 +29,7 @@ from benchmarks.netsim import NetSim
 __all__ = ["main", "measure"]
 
 RTT_MS = 40.0
-GOAL_RATIO = 1.1
+GOAL_RATIO = 1.05
 SETTLE_S = 0.05
 _PATH = "/v1/api/accounts/Sim101/orders/flatplace"
 _HEADERS = {"Authorization": "Bearer bench", "Content-Type": "application/json"}

@@ -27,7 +27,8 @@ from benchmarks.netsim import NetSim
 
 __all__ = ["main", "measure"]
 
-GOAL_MS = 1.0
+GOAL_MS = 0.5
+GOAL_P99_MS = 1.0
 SETTLE_S = 0.03
 _PATH = "/v1/api/accounts/Sim101/orders/flatplace"
 
@@ -79,8 +80,9 @@ async def measure(n: int) -> list[Row]:
         Row("overhead", f"ticket click to first byte median (n={n})", t_med, "ms", b_med),
         Row("overhead", "ticket click to first byte p99", t_p99, "ms", b_p99),
         Row("overhead", "ticket added overhead, median", t_med - b_med, "ms", None, None,
-            f"< {GOAL_MS:g} ms", t_med - b_med < GOAL_MS),
-        Row("overhead", "ticket added overhead, p99", t_p99 - b_p99, "ms"),
+            f"<= {GOAL_MS:g} ms", t_med - b_med <= GOAL_MS),
+        Row("overhead", "ticket added overhead, p99", t_p99 - b_p99, "ms", None, None,
+            f"<= {GOAL_P99_MS:g} ms", t_p99 - b_p99 <= GOAL_P99_MS),
     ]
 
 

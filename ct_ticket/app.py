@@ -104,11 +104,31 @@ def _forget_token() -> int:
     return 0
 
 
+class LazySimApp:
+    """The demo's simulator as an ASGI app built at its first use: Starlette and the simulator
+    are imported after the window is painted, not before. REST and the stream share it."""
+
+    def __init__(self) -> None:
+        self._app: Any = None
+
+    @property
+    def app(self) -> Any:
+        """The simulator's Starlette app (built now if it was not yet)."""
+        if self._app is None:
+            from ct_ticket.sim import Simulator, create_app
+
+            self._app = create_app(Simulator())
+        return self._app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
 class Backend:
     """What the window talks to: the REST client, and where the market-data stream lives."""
 
     def __init__(self, client: CrossTradeClient, stream_base_url: str | None = None,
-                 demo_app: Any = None) -> None:
+                 demo_app: LazySimApp | None = None) -> None:
         self.client = client
         self._stream_base_url = stream_base_url
         self._demo_app = demo_app
@@ -125,7 +145,7 @@ class Backend:
             log.info("demo without a stream: uvicorn is not installed")
             return None
         if self._served is None:
-            self._served = await asyncio.to_thread(serve_in_thread, self._demo_app)
+            self._served = await asyncio.to_thread(serve_in_thread, self._demo_app.app)
         return self._served.url
 
     async def aclose(self) -> None:
@@ -145,9 +165,8 @@ def open_backend(args: argparse.Namespace, token: str) -> Backend:
     import httpx
 
     from ct_ticket.session import DEMO_TOKEN
-    from ct_ticket.sim import Simulator, create_app
 
-    sim_app = create_app(Simulator())
+    sim_app = LazySimApp()  # built by the first load's first request, after the first paint
     client = CrossTradeClient(DEMO_TOKEN, base_url="http://127.0.0.1",
                               transport=httpx.ASGITransport(app=sim_app))
     return Backend(client, demo_app=sim_app)
