@@ -94,6 +94,7 @@ class Ticket:
         self.confirm_every_order = False
         self._listeners: list[Listener] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._following: set[asyncio.Task[Any]] = set()  # follow-up reads of sent orders
         self._position_generation = 0  # a slower, older read never overwrites a newer one
         self._read_failed = False  # a read failed and no position read has succeeded since
 
@@ -122,7 +123,13 @@ class Ticket:
         weakly and a collected task silently vanishes; `wait_idle` waits for these)."""
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._following.discard)
         return task
+
+    def stop_following(self) -> None:
+        """Stop the follow-up reads of sent orders (the window is closing); sends go on."""
+        for task in list(self._following):
+            task.cancel()
 
     async def wait_idle(self) -> None:
         """Wait for every task the ticket started (used on exit so no log line is lost)."""
@@ -363,7 +370,8 @@ class Ticket:
             record.note("Accepted by CrossTrade", f"{latency:.0f} ms")
             self._status(StatusLevel.OK, f"{result_text}: {request} ({latency:.0f} ms); "
                          "waiting for NT8…", account)
-            await self.outcomes.follow(record, started)
+            # Its own task: following is only reading, so closing the window may stop it.
+            self._following.add(self._start(self.outcomes.follow(record, started)))
             return
         self._status(StatusLevel.OK, f"{result_text}: {request} ({latency:.0f} ms)", account)
         if action.changes_position and account == self.account:

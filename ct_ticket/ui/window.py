@@ -266,6 +266,7 @@ class TicketWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
+        self.ticket.stop_following()  # only reads: an exit never waits for NT8 to fill
         self._refresh_timer.stop()
         self._age_timer.stop()
         self.save_choices()
