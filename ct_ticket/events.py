@@ -20,6 +20,7 @@ __all__ = [
     "Connection",
     "FillsUpdated",
     "LogEntry",
+    "NakedPosition",
     "OrderReplaced",
     "PositionUpdated",
     "QuoteUpdated",
@@ -173,8 +174,20 @@ class AuthFailed:
     reason: str
 
 
+@dataclass(frozen=True)
+class NakedPosition:
+    """Whether the chosen position has gone unprotected (no working stop covers `uncovered`
+    of its contracts) for longer than the grace period; `alarm` False: protected again."""
+
+    account: str
+    instrument: str
+    uncovered: int
+    alarm: bool
+
+
 TicketEvent = (
     Status | LogEntry | Busy | AccountsLoaded | QuoteUpdated | PositionUpdated
     | WorkingOrdersUpdated | Connection | AuthFailed | Selected | FillsUpdated
-    | OrderReplaced
+    | OrderReplaced | NakedPosition
 )
+

@@ -61,6 +61,8 @@ class Outcomes:
         fills = await self._fills(record) if record.filled else []
         if account == ticket.account:
             await self.post_check(Action.PLACE, record=record, fills=fills)
+        if record.filled:
+            await ticket.protection.after_fill(record)  # the bracket, sized to what filled
 
     async def _fills(self, record: OrderRecord) -> list[Execution]:
         """The executions of `record`'s order (and tell the fills list), [] when unreadable."""

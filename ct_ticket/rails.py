@@ -26,7 +26,7 @@ from ct_ticket.model import (
 )
 
 __all__ = ["REPEAT_WINDOW_S", "RecentOrders", "Review", "check_limits", "marketable_limit",
-           "review_send", "stop_on_wrong_side"]
+           "missing_stop", "review_send", "stop_on_wrong_side"]
 
 REPEAT_WINDOW_S = 5.0  # "the same order within N seconds" asks first (DAS uses 10 s)
 
@@ -140,6 +140,7 @@ class Review:
     blast_radius: bool = False
     require_word: str | None = None
     notes: tuple[str, ...] = ()  # said on the status line, never asked (a marketable limit)
+    refusal: str | None = None  # why nothing may be sent at all (no answer can override it)
 
     @property
     def needs_answer(self) -> bool:
@@ -148,15 +149,23 @@ class Review:
 
 def review_send(action: Action, order: OrderRequest | None, *, account: str, kind: AccountKind,
                 limits: Limits, quote: Quote | None, recent: RecentOrders,
-                confirm_every_order: bool) -> Review:
+                confirm_every_order: bool, require_stop: bool = False,
+                position: int = 0) -> Review:
     """The questions an action raises, as data: a pure function of the order, the ticket's
-    state and the trader's settings."""
+    state and the trader's settings.
+
+    With `require_stop`, an entry with neither a stop-loss in ticks nor an ATM template is
+    refused outright (`refusal`). An order that only reduces the signed `position` of its
+    instrument is an exit, never an entry; Close, Reverse and flattens carry no order and are
+    never refused."""
     if action in (Action.FLATTEN_ACCOUNT, Action.KILL_SWITCH):
         everything = action is Action.KILL_SWITCH
         return Review(action, None, account, kind, blast_radius=True,
                       require_word="FLATTEN" if everything else None)
     if order is None:
         return Review(action, None, account, kind)
+    if require_stop and (refusal := missing_stop(order, position)) is not None:
+        return Review(action, order, order.account, kind, refusal=refusal)
     breaches = check_limits(order, limits, quote)
     if (wrong_side := stop_on_wrong_side(order, quote)) is not None:
         breaches.insert(0, wrong_side)
@@ -166,6 +175,17 @@ def review_send(action: Action, order: OrderRequest | None, *, account: str, kin
     notes = (marketable,) if (marketable := marketable_limit(order, quote)) else ()
     return Review(action, order, order.account, kind, tuple(breaches),
                   confirm_order=confirm_every_order and not breaches, notes=notes)
+
+
+def missing_stop(order: OrderRequest, position: int) -> str | None:
+    """Why an entry without protection is refused; None for a protected entry or an exit."""
+    signed = order.quantity if order.side is Side.BUY else -order.quantity
+    exits = position != 0 and (signed > 0) != (position > 0) and abs(signed) <= abs(position)
+    if exits or order.stop_loss_ticks is not None or order.atm_strategy:
+        return None
+    entry = f"{order.side.value} {order.quantity} {order.instrument}"
+    return (f"Not sent: {entry} needs a stop-loss (in ticks) or an ATM template: "
+            "\"Require a stop\" is on for this account kind (Safety limits).")
 
 
 def _decimal(value: float | None) -> Decimal | None:

@@ -241,6 +241,33 @@ class Settings:
         self._qs.setValue(f"{prefix}/maxNotional", limits.max_notional)
         self._qs.setValue(f"{prefix}/maxTicksThrough", limits.max_ticks_through)
 
+    def require_stop(self, kind: AccountKind) -> bool:
+        """Refuse an entry without a stop-loss or an ATM template (on for live by default)."""
+        return self._bool(f"safety/{kind.value}/requireStop", kind is AccountKind.LIVE)
+
+    def set_require_stop(self, kind: AccountKind, on: bool) -> None:
+        self._qs.setValue(f"safety/{kind.value}/requireStop", on)
+
+    def bracket_ticks(self, instrument: str) -> tuple[int | None, int | None]:
+        """(stop-loss, take-profit) in ticks last used for this instrument's product."""
+        key = f"bracket/{instrument.split(' ')[0] or '_'}"
+        ticks = (self._int(f"{key}/stopTicks", 0), self._int(f"{key}/targetTicks", 0))
+        return (ticks[0] or None, ticks[1] or None)
+
+    def set_bracket_ticks(self, instrument: str, stop: int | None, target: int | None) -> None:
+        key = f"bracket/{instrument.split(' ')[0] or '_'}"
+        self._qs.setValue(f"{key}/stopTicks", stop or 0)
+        self._qs.setValue(f"{key}/targetTicks", target or 0)
+
+    @property
+    def atm_templates(self) -> list[str]:
+        """ATM template names typed before, latest first (no API lists NT8's templates)."""
+        return self._list("ticket/atmTemplates")
+
+    def remember_atm_template(self, name: str) -> None:
+        names = [name, *(n for n in self.atm_templates if n != name)]
+        self._qs.setValue("ticket/atmTemplates", names[:_RECENT_LIMIT])
+
     @property
     def geometry(self) -> QByteArray | None:
         value = self._qs.value("window/geometry")

@@ -28,6 +28,7 @@ class Sound(StrEnum):
     FILLED = "filled"
     REJECTED = "rejected"
     DISCONNECTED = "disconnected"
+    ALARM = "alarm"  # a position no working stop protects
 
 
 class SoundPlayer:

@@ -62,6 +62,7 @@ from ct_ticket.model import (
 )
 from ct_ticket.order_edits import OrderEdits
 from ct_ticket.outcomes import Outcomes
+from ct_ticket.protection import Protection
 from ct_ticket.rails import RecentOrders, Review, review_send
 from ct_ticket.tracking import OrderRecord, new_order_id
 from ct_ticket.wording import describe_position, request_words
@@ -92,11 +93,13 @@ class Ticket:
         self.pending_review: Review | None = None  # asked, not answered yet
         self.limits: Mapping[AccountKind, Limits] = DEFAULT_LIMITS
         self.confirm_every_order = False
+        self.require_stop: Mapping[AccountKind, bool] = {AccountKind.LIVE: True}
         self._listeners: list[Listener] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._following: set[asyncio.Task[Any]] = set()  # follow-up reads of sent orders
         self._position_generation = 0  # a slower, older read never overwrites a newer one
         self._read_failed = False  # a read failed and no position read has succeeded since
+        self.protection = Protection(self)  # brackets, the naked-position alarm, breakeven
 
     # --- events -----------------------------------------------------------------------------
 
@@ -270,12 +273,14 @@ class Ticket:
         """Whether any send is in flight (each kind of send has its own slot)."""
         return bool(self.in_flight)
 
-    def set_rules(self, limits: Mapping[AccountKind, Limits], *, confirm_every_order: bool
-                  ) -> None:
-        """The trader's precautionary limits and confirm-every-order, applied from the next
-        review."""
+    def set_rules(self, limits: Mapping[AccountKind, Limits], *, confirm_every_order: bool,
+                  require_stop: Mapping[AccountKind, bool] | None = None) -> None:
+        """The trader's precautionary limits, confirm-every-order and require-a-stop (per
+        account kind), applied from the next review."""
         self.limits = dict(limits)
         self.confirm_every_order = confirm_every_order
+        if require_stop is not None:
+            self.require_stop = dict(require_stop)
 
     def review(self, action: Action, order: OrderRequest | None = None) -> Review | None:
         """What must be asked before `action` is sent, or None when nothing may be sent now
@@ -292,9 +297,16 @@ class Ticket:
         if order is not None and quote is not None and self.instrument != order.instrument and (
                 normalize_instrument(quote.instrument) != order.instrument):
             quote = None  # another instrument's prices say nothing about this order
+        held = self.position if order is not None and self.position is not None and (
+            normalize_instrument(self.position.instrument) == order.instrument) else None
         review = review_send(action, order, account=account, kind=kind, limits=self.limits[kind],
                              quote=quote, recent=self.recent_orders,
-                             confirm_every_order=self.confirm_every_order)
+                             confirm_every_order=self.confirm_every_order,
+                             require_stop=self.require_stop.get(kind, False),
+                             position=held.signed_quantity if held else 0)
+        if review.refusal is not None:
+            self._status(StatusLevel.ERROR, review.refusal, account)
+            return None
         for note in review.notes:
             self._status(StatusLevel.WARNING, note, account)
         if review.needs_answer:

@@ -22,22 +22,26 @@ from ct_ticket.model import (
     TimeInForce,
     contract_spec,
 )
+from ct_ticket.model.risk import RiskReward
 from ct_ticket.rails import Review
 from ct_ticket.tracking import OrderRecord
 
 __all__ = [
     "Question",
     "age_words",
+    "bracket_words",
     "describe_order",
     "describe_position",
     "fill_words",
     "flatten_place_label",
     "format_price",
+    "naked_words",
     "order_words",
     "place_label",
     "position_line",
     "question_for",
     "request_words",
+    "risk_words",
     "send_tag",
     "state_words",
     "tick_of",
@@ -242,3 +246,32 @@ def age_words(since: dt.datetime | None, now: dt.datetime | None = None) -> str:
     if seconds < 90 * 60:
         return f"{seconds // 60} min"
     return f"{seconds // 3600} h"
+
+
+# --- protection --------------------------------------------------------------------------
+
+
+def risk_words(risk: RiskReward | None) -> str:
+    """ "risk $10.00 · reward $20.00 · 1 : 2.0" for the order as it stands; a part without ticks
+    says so ("no stop"), and "" when the tick value is unknown."""
+    if risk is None:
+        return ""
+    parts = ["no stop" if risk.risk is None else f"risk ${risk.risk:,.2f}",
+             "no target" if risk.reward is None else f"reward ${risk.reward:,.2f}"]
+    if (ratio := risk.ratio) is not None:
+        parts.append(f"1 : {ratio:.1f}")
+    return " · ".join(parts)
+
+
+def bracket_words(instrument: str, quantity: int, stop: Decimal | None, target: Decimal | None,
+                  tick: Decimal | None) -> str:
+    """ "Bracket 2 MES 12-26: stop 6848.00, target 6854.00" (the request, as logged)."""
+    legs = ([f"stop {format_price(stop, tick)}"] if stop is not None else []) + (
+        [f"target {format_price(target, tick)}"] if target is not None else [])
+    return f"Bracket {quantity} {instrument}: " + ", ".join(legs)
+
+
+def naked_words(uncovered: int, instrument: str) -> str:
+    """The alarm's line: how much of the position no working stop covers."""
+    return (f"NO STOP: {uncovered} {instrument} unprotected — Protect places a stop "
+            "and a target")

@@ -7,6 +7,7 @@ Writes 16-bit mono PCM WAVs at 22,050 Hz (small, and every audio back end plays 
 * filled.wav       - a short rising two-note chime (E5 then B5): good news, not alarming.
 * rejected.wav     - a low double buzz: unmistakably different from the fill chime.
 * disconnected.wav - a falling two-tone (G5 then C5): "the link went down".
+* alarm.wav        - three high buzzes: a position no stop protects.
 
 The output is deterministic, so re-running it leaves git clean unless a recipe changed.
 """
@@ -69,12 +70,13 @@ def write_wav(path: Path, frames: bytes) -> None:
 
 
 def main() -> int:
-    """Write the three sounds and report their sizes."""
+    """Write the four sounds and report their sizes."""
     OUT.mkdir(exist_ok=True)
     recipes = {
         "filled.wav": synthesize([(659.25, 0.09, "bell"), (987.77, 0.26, "bell")]),
         "rejected.wav": synthesize([(150.0, 0.13, "buzz"), (150.0, 0.13, "buzz")], gap=0.06),
         "disconnected.wav": synthesize([(783.99, 0.17, "bell"), (523.25, 0.30, "bell")]),
+        "alarm.wav": synthesize([(880.0, 0.1, "buzz")] * 3, gap=0.07),
     }
     for name, frames in recipes.items():
         write_wav(OUT / name, frames)

@@ -23,7 +23,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "Feed": ("feed.py",),
     # The token session sits with the ticket: behaviour without widgets that the UI drives.
     "Ticket": ("ticket.py", "rails.py", "events.py", "calls.py", "outcomes.py", "tracking.py",
-               "order_edits.py", "wording.py", "session.py"),
+               "order_edits.py", "wording.py", "session.py", "protection.py"),
     "Settings": ("settings.py",),
     "Credentials": ("credentials.py",),
     "API": ("api/",),
@@ -144,6 +144,7 @@ NO_QT = [
     "outcomes.py",
     "tracking.py",
     "order_edits.py",
+    "protection.py",
     "wording.py",
     "feed.py",
     "session.py",

@@ -232,7 +232,9 @@ def test_a_live_account_is_reviewed_against_the_live_limits(
         sim: Simulator, served: tuple[Any, str]) -> None:
     async def body() -> None:
         async with ticket_at(served[1], []) as ticket:
-            live = ticket.review(Action.PLACE, order(quantity=11, account="Apex-12"))
+            # (with a stop: a live entry without one is refused before any limit is looked at)
+            live = ticket.review(Action.PLACE, order(quantity=11, account="Apex-12",
+                                                     stop_loss_ticks=8))
             assert live is not None and live.kind is AccountKind.LIVE
             assert [b.rule for b in live.breaches] == ["Maximum quantity"]
             ticket.decide(live, False)

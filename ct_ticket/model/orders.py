@@ -181,6 +181,10 @@ class OrderRequest:
     # before sending so the order can be looked up even when the answer is lost. Not part of
     # what the order *is*: two orders differing only here are the same order twice.
     order_id: str | None = None
+    # The bracket to place once the entry fills, in ticks from the average fill (either may be
+    # None). Never part of the POST: the ticket sends it as cancel_and_bracket after the fill.
+    stop_loss_ticks: int | None = None
+    take_profit_ticks: int | None = None
 
     def describe(self) -> str:
         """The order in a trader's words: "BUY 2 MES 12-25 LMT 5012.25"."""
@@ -195,6 +199,10 @@ class OrderRequest:
 
 
 _FREE_TEXT = re.compile(r"^[\w .:#@/+-]{1,64}$")
+# An ATM template is saved by NT8 as a file named after it: every character a Windows file name
+# takes (parentheses, commas, &, ' …), none of \ / : * ? " < > | and no control character.
+_TEMPLATE_NAME = re.compile(r'^[^\\/:*?"<>|\x00-\x1f]{1,64}$')
+MAX_BRACKET_TICKS = 10_000
 
 
 def _price_problems(
@@ -227,6 +235,11 @@ def _optional_text(
     text = (raw or "").strip()
     if not text:
         return None, []
+    if field == "strategy":
+        if _TEMPLATE_NAME.match(text):
+            return text, []
+        return None, [OrderProblem(field, f"{label} may not use \\ / : * ? \" < > | "
+                                          "(NT8 names a template's file after it; at most 64).")]
     if not _FREE_TEXT.match(text):
         return None, [
             OrderProblem(
@@ -251,6 +264,8 @@ def build_order(
     atm_strategy: str | None = None,
     tick_size: Decimal | None = None,
     quantity_cap: int = DEFAULT_QUANTITY_CAP,
+    stop_loss_ticks: int | None = None,
+    take_profit_ticks: int | None = None,
 ) -> OrderRequest:
     """Validate raw ticket input and return an `OrderRequest`, or raise `OrderValidationError`.
 
@@ -315,6 +330,10 @@ def build_order(
     problems += found
     strategy, found = _optional_text("strategy", "ATM strategy name", atm_strategy)
     problems += found
+    for key, label, ticks in (("stopLossTicks", "Stop-loss", stop_loss_ticks),
+                              ("takeProfitTicks", "Take-profit", take_profit_ticks)):
+        if ticks is not None and not 1 <= ticks <= MAX_BRACKET_TICKS:
+            problems.append(OrderProblem(key, f"{label} must be 1 to {MAX_BRACKET_TICKS} ticks."))
 
     if problems:
         raise OrderValidationError(problems)
@@ -330,6 +349,8 @@ def build_order(
         stop_price=stop,
         oco_id=oco,
         atm_strategy=strategy,
+        stop_loss_ticks=stop_loss_ticks,
+        take_profit_ticks=take_profit_ticks,
     )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from decimal import Decimal
+
+from PySide6.QtCore import QStringListModel
 
 from ct_ticket.events import (
     AccountsLoaded,
@@ -18,6 +21,7 @@ from ct_ticket.events import (
 )
 from ct_ticket.model import Account, OrderRequest, OrderValidationError, Side, instrument_problem
 from ct_ticket.model import normalize_instrument as normalized
+from ct_ticket.model.risk import size_from_risk, tick_value_of
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.entry_view import EntryView
@@ -70,8 +74,14 @@ class OrderEntry:
         view.order_type_picker.currentIndexChanged.connect(lambda _i: form.show_price_fields())
         for signal in (view.quantity_field.textChanged, view.limit_price_field.textChanged,
                        view.stop_price_field.textChanged,
+                       view.stop_loss_ticks_field.textChanged,
+                       view.take_profit_ticks_field.textChanged,
                        view.time_in_force_picker.currentIndexChanged):
             signal.connect(lambda *_args: form.update_send_labels())
+        for field in (view.stop_loss_ticks_field, view.take_profit_ticks_field):
+            field.editingFinished.connect(self.save_ticks)
+        view.risk_dollars_field.textEdited.connect(lambda _text: self.size_from_risk())
+        view.stop_loss_ticks_field.textEdited.connect(lambda _text: self.size_from_risk())
 
     def restore(self) -> None:
         """The form as the trader left it (every choice is kept in the settings)."""
@@ -81,8 +91,10 @@ class OrderEntry:
         select_data(view.order_type_picker, settings.order_type)
         select_data(view.time_in_force_picker, settings.time_in_force)
         view.atm_strategy_field.setText(settings.atm_strategy)
+        self._offer_templates()
         view.oco_id_field.setText(settings.oco_id)
         self._fill_instruments(settings.instrument)
+        self.load_ticks(settings.instrument)
         self.choose_side(Side.SELL if settings.side == "SELL" else Side.BUY)
         self.form.show_price_fields()
 
@@ -95,6 +107,45 @@ class OrderEntry:
         settings.time_in_force = str(view.time_in_force_picker.currentData())
         settings.atm_strategy = view.atm_strategy_field.text().strip()
         settings.oco_id = view.oco_id_field.text().strip()
+        self.save_ticks()
+
+    # --- the bracket and the risk -----------------------------------------------------------
+
+    def load_ticks(self, instrument: str) -> None:
+        """The stop-loss and take-profit ticks last used with this instrument."""
+        stop, target = self.settings.bracket_ticks(normalized(instrument))
+        self.view.stop_loss_ticks_field.setValue(stop)
+        self.view.take_profit_ticks_field.setValue(target)
+
+    def save_ticks(self) -> None:
+        instrument = self.form.current_instrument()
+        if not instrument_problem(instrument):
+            self.settings.set_bracket_ticks(instrument, *self.form.bracket_ticks())
+
+    def size_from_risk(self) -> None:
+        """A typed dollar risk sets the quantity: the most contracts whose loss at the stop
+        stays within it (rounded down); zero is refused with the reason."""
+        view = self.view
+        field = view.risk_dollars_field
+        if not field.text().strip():
+            field.show_problem("")
+            return
+        dollars = field.value()
+        if dollars is None:
+            return  # the field says why itself
+        stop, _target = self.form.bracket_ticks()
+        sized = size_from_risk(Decimal(dollars), stop,
+                               tick_value_of(self.form.current_instrument(), self.form.quote))
+        if sized.problem is not None:
+            field.show_problem(sized.problem)
+            return
+        field.show_problem("")
+        view.quantity_field.setValue(min(sized.quantity, view.quantity_field.cap))
+
+    def _offer_templates(self) -> None:
+        model = self.view.atm_completer.model()
+        if isinstance(model, QStringListModel):
+            model.setStringList(self.settings.atm_templates)
 
     # --- the ticket's events ----------------------------------------------------------------
 
@@ -174,6 +225,7 @@ class OrderEntry:
         if not instrument_problem(instrument):
             self.settings.instrument = instrument
         if changed_instrument:
+            self.load_ticks(instrument)
             form.apply_tick()
             view.quote_label.setText("No quote yet")
         if changed and self.reads_enabled and account and not instrument_problem(instrument):
@@ -244,4 +296,8 @@ class OrderEntry:
             self.form.mark_problems(error)
             self.ticket.publish(Status(StatusLevel.ERROR, "Not sent: " + str(error)))
             return
+        if order.atm_strategy:
+            self.settings.remember_atm_template(order.atm_strategy)
+            self._offer_templates()
+        self.save_ticks()
         self.sender.send(action, order)

@@ -3,8 +3,10 @@ type, prices, ATM/OCO and the two order buttons. Layout and names only."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ct_ticket.model import OrderType, TimeInForce
+from ct_ticket.model.orders import MAX_BRACKET_TICKS
 from ct_ticket.ui import theme
 from ct_ticket.ui.fit_text import FittedText
 from ct_ticket.ui.number_fields import NumberField, PriceField, QuantityField
@@ -169,7 +172,51 @@ class EntryView(QWidget):
         extra_row.addWidget(self.atm_strategy_field, 2)
         extra_row.addWidget(self.oco_id_field, 1)
         form.addRow("ATM", extra_row)
+        # Names typed before are offered again (no API lists NT8's templates).
+        self.atm_completer = QCompleter([], self.atm_strategy_field)
+        self.atm_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.atm_completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.atm_strategy_field.setCompleter(self.atm_completer)
+
+        # --- the bracket placed after the fill, and the quantity sized from a dollar risk ----
+        self.stop_loss_ticks_field = QuantityField()
+        named(self.stop_loss_ticks_field, "stopLossTicksField", "Stop-loss ticks",
+              "Stop-loss in ticks from the average fill, placed once the entry fills "
+              "(empty: none); remembered per instrument")
+        self.take_profit_ticks_field = QuantityField()
+        named(self.take_profit_ticks_field, "takeProfitTicksField", "Take-profit ticks",
+              "Take-profit in ticks from the average fill, placed with the stop as an OCO "
+              "pair (empty: none)")
+        self.risk_dollars_field = PriceField()
+        named(self.risk_dollars_field, "riskDollarsField", "Risk in dollars",
+              "Type a dollar risk: the quantity is sized from it and the stop-loss ticks "
+              "(rounded down)")
+        for field, hint in ((self.stop_loss_ticks_field, "SL ticks"),
+                            (self.take_profit_ticks_field, "TP ticks"),
+                            (self.risk_dollars_field, "Risk $")):
+            field.setPlaceholderText(hint)
+        self.stop_loss_ticks_field.cap = self.take_profit_ticks_field.cap = MAX_BRACKET_TICKS
+        self.stop_loss_ticks_field.problem_label.setObjectName("stopLossTicksProblem")
+        self.take_profit_ticks_field.problem_label.setObjectName("takeProfitTicksProblem")
+        self.risk_dollars_field.problem_label.setObjectName("riskDollarsProblem")
+        bracket_row = QHBoxLayout()
+        bracket_row.addWidget(self.stop_loss_ticks_field, 1)
+        bracket_row.addWidget(self.take_profit_ticks_field, 1)
+        bracket_row.addWidget(self.risk_dollars_field, 1)
+        bracket_column = QVBoxLayout()
+        bracket_column.setSpacing(2)
+        bracket_column.addLayout(bracket_row)
+        for field in (self.stop_loss_ticks_field, self.take_profit_ticks_field,
+                      self.risk_dollars_field):
+            bracket_column.addWidget(field.problem_label)
+        form.addRow("SL / TP", bracket_column)
         outer.addLayout(form)
+
+        self.risk_label = QLabel("")
+        named(self.risk_label, "riskLabel", "Risk and reward",
+              "Dollars at the stop-loss and at the take-profit for the order as it stands")
+        self.risk_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.risk_label)
 
         # --- the order buttons ------------------------------------------------------------
         self.flatten_place_button = button(
@@ -191,4 +238,5 @@ class EntryView(QWidget):
         return (self.account_picker, self.instrument_picker, self.buy_button, self.sell_button,
                 self.quantity_field, self.order_type_picker, self.time_in_force_picker,
                 self.stop_price_field, self.limit_price_field, self.atm_strategy_field,
-                self.oco_id_field, self.flatten_place_button, self.place_button)
+                self.oco_id_field, self.stop_loss_ticks_field, self.take_profit_ticks_field,
+                self.risk_dollars_field, self.flatten_place_button, self.place_button)

@@ -7,6 +7,7 @@ These are the ticket's own warnings: a send that breaks one is held until the tr
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -25,7 +26,8 @@ __all__ = ["LimitsDialog"]
 class LimitsDialog(QDialog):
     """Edit `Limits` for SIM and LIVE accounts; `limits()` reads the fields back."""
 
-    def __init__(self, parent: QWidget | None, current: dict[AccountKind, Limits]) -> None:
+    def __init__(self, parent: QWidget | None, current: dict[AccountKind, Limits],
+                 require_stop: dict[AccountKind, bool] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("limitsDialog")
         self.setWindowTitle("Safety limits")
@@ -41,6 +43,8 @@ class LimitsDialog(QDialog):
         grid.addWidget(QLabel("Maximum quantity"), 1, 0)
         grid.addWidget(QLabel("Maximum notional ($)"), 2, 0)
         grid.addWidget(QLabel("Max ticks through the market"), 3, 0)
+        grid.addWidget(QLabel("Require a stop (refuse an entry\nwithout stop-loss or ATM)"), 4, 0)
+        self.require_stop: dict[AccountKind, QCheckBox] = {}
         self.quantity: dict[AccountKind, QSpinBox] = {}
         self.notional: dict[AccountKind, QDoubleSpinBox] = {}
         self.ticks: dict[AccountKind, QSpinBox] = {}
@@ -64,6 +68,12 @@ class LimitsDialog(QDialog):
                 field.setAccessibleName(f"{kind.value.upper()} {name}")
                 grid.addWidget(field, row, column)
             self.quantity[kind], self.notional[kind], self.ticks[kind] = quantity, notional, ticks
+            required = QCheckBox()
+            required.setObjectName(f"{kind.value}RequireStopCheck")
+            required.setAccessibleName(f"{kind.value.upper()} require a stop")
+            required.setChecked((require_stop or {}).get(kind, kind is AccountKind.LIVE))
+            grid.addWidget(required, 4, column)
+            self.require_stop[kind] = required
         layout.addLayout(grid)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -77,3 +87,6 @@ class LimitsDialog(QDialog):
                              max_notional=self.notional[kind].value(),
                              max_ticks_through=self.ticks[kind].value())
                 for kind in AccountKind}
+
+    def required_stops(self) -> dict[AccountKind, bool]:
+        return {kind: box.isChecked() for kind, box in self.require_stop.items()}

@@ -20,10 +20,17 @@ from ct_ticket.model import (
     needs_stop_price,
     normalize_instrument,
 )
+from ct_ticket.model.risk import risk_reward, tick_value_of
 from ct_ticket.model.typed import read_price, typed_problem
 from ct_ticket.ui.entry_view import EntryView
 from ct_ticket.ui.number_fields import NumberField, PriceField
-from ct_ticket.wording import flatten_place_label, order_words, place_label, send_tag
+from ct_ticket.wording import (
+    flatten_place_label,
+    order_words,
+    place_label,
+    risk_words,
+    send_tag,
+)
 
 __all__ = ["OrderForm", "select_data"]
 
@@ -120,7 +127,26 @@ class OrderForm:
         view = self.view
         return {"quantity": ("Quantity", view.quantity_field),
                 "limitPrice": ("Limit price", view.limit_price_field),
-                "stopPrice": ("Stop price", view.stop_price_field)}
+                "stopPrice": ("Stop price", view.stop_price_field),
+                "stopLossTicks": ("Stop-loss ticks", view.stop_loss_ticks_field),
+                "takeProfitTicks": ("Take-profit ticks", view.take_profit_ticks_field)}
+
+    def bracket_ticks(self) -> tuple[int | None, int | None]:
+        """(stop-loss, take-profit) ticks as typed; None for an empty or unreadable field."""
+        def ticks(field: NumberField) -> int | None:
+            value = field.value() if field.text().strip() else None
+            return int(value) if value is not None else None
+        return (ticks(self.view.stop_loss_ticks_field), ticks(self.view.take_profit_ticks_field))
+
+    def risk_text(self) -> str:
+        """ "risk $10.00 · reward $20.00 · 1 : 2.0" for the form as it stands ("" without
+        ticks, a quantity or the instrument's tick value)."""
+        stop, target = self.bracket_ticks()
+        quantity = self.view.quantity_field.value()
+        tick_value = tick_value_of(self.current_instrument(), self.quote)
+        if (stop is None and target is None) or quantity is None or tick_value is None:
+            return ""
+        return risk_words(risk_reward(int(quantity), stop, target, tick_value))
 
     def build_order(self) -> OrderRequest:
         """The order exactly as typed; raises OrderValidationError. A quantity or price whose
@@ -143,7 +169,9 @@ class OrderForm:
                 time_in_force=str(view.time_in_force_picker.currentData()),
                 limit_price=values.get("limitPrice"), stop_price=values.get("stopPrice"),
                 oco_id=view.oco_id_field.text(), atm_strategy=view.atm_strategy_field.text(),
-                tick_size=self.tick(), quantity_cap=view.quantity_field.cap)
+                tick_size=self.tick(), quantity_cap=view.quantity_field.cap,
+                stop_loss_ticks=_whole(values.get("stopLossTicks")),
+                take_profit_ticks=_whole(values.get("takeProfitTicks")))
         except OrderValidationError as error:
             said = {problem.field for problem in typed}
             raise OrderValidationError(
@@ -177,6 +205,7 @@ class OrderForm:
         view.flatten_place_text.set_text(flatten_place_label(tag, words).replace("&&", "&"),
                                          breaking)
         view.place_text.set_text(place_label(tag, words), breaking)
+        view.risk_label.setText(self.risk_text())
 
     def mark_problems(self, error: OrderValidationError) -> None:
         """Mark each number field the refusal names and say why beside it."""
@@ -186,3 +215,7 @@ class OrderForm:
                 field = fields[problem.field][1]
                 reason = field.reading().problem if field.text().strip() else None
                 field.show_problem(reason or problem.message, flash=True)
+
+
+def _whole(value: object) -> int | None:
+    return int(value) if isinstance(value, int | Decimal) else None

@@ -8,6 +8,7 @@ import time
 from ct_ticket.events import (
     Action,
     Busy,
+    NakedPosition,
     PositionUpdated,
     Selected,
     Status,
@@ -15,6 +16,8 @@ from ct_ticket.events import (
     WorkingOrdersUpdated,
 )
 from ct_ticket.model import Position
+from ct_ticket.settings import Settings
+from ct_ticket.sounds import Sound, SoundPlayer
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.position_view import PositionView
 from ct_ticket.ui.sending import Sender
@@ -29,8 +32,11 @@ STALE_AFTER_S = 15.0  # a position older than this turns amber
 class PositionPanel:
     """Draws the position and the status from what the events carry; sends the exits."""
 
-    def __init__(self, view: PositionView, ticket: Ticket, sender: Sender) -> None:
+    def __init__(self, view: PositionView, ticket: Ticket, sender: Sender, settings: Settings,
+                 sounds: SoundPlayer) -> None:
         self.view = view
+        self.ticket = ticket
+        self.naked = 0  # contracts the alarm says no stop covers (0: no alarm)
         self.account = ""
         self.instrument = ""
         self.position: Position | None = None
@@ -47,6 +53,15 @@ class PositionPanel:
                                (view.cancel_all_button, Action.CANCEL_ALL),
                                (view.flatten_everything_button, Action.FLATTEN_ACCOUNT)):
             button.clicked.connect(lambda _checked=False, a=action: sender.send(a))
+        protection = ticket.protection
+        view.protect_button.clicked.connect(
+            lambda: protection.protect(*settings.bracket_ticks(ticket.instrument)))
+        view.breakeven_button.clicked.connect(
+            lambda: protection.breakeven(view.breakeven_ticks.value()))
+        view.stop_down_button.clicked.connect(lambda: protection.nudge_stop(-1))
+        view.stop_up_button.clicked.connect(lambda: protection.nudge_stop(1))
+        view.close_half_button.clicked.connect(protection.close_half)
+        self._sounds = sounds
         ticket.subscribe(self.on_event)
 
     def on_event(self, event: TicketEvent) -> None:
@@ -57,6 +72,7 @@ class PositionPanel:
                 # Another position: unknown until read, never the last one's numbers.
                 self.account, self.instrument = event.account, event.instrument
                 self.position, self.working, self.read_at = None, None, None
+                self.show_naked(NakedPosition(event.account, event.instrument, 0, False))
                 if self.status is not None:
                     self.show_status(self.status)  # now about another account: marked so
         elif isinstance(event, PositionUpdated):
@@ -67,9 +83,19 @@ class PositionPanel:
         elif isinstance(event, WorkingOrdersUpdated):
             self.working = event.count
             self._show_position()
+        elif isinstance(event, NakedPosition):
+            self.show_naked(event)
         elif isinstance(event, Busy) and event.action in self._exits:
             # Each exit has its own slot: an order in flight never disables a way out.
             self._exits[event.action].setEnabled(not event.busy)
+
+    def show_naked(self, event: NakedPosition) -> None:
+        """Red position line and the Protect button while no stop covers the position."""
+        self.naked = event.uncovered if event.alarm else 0
+        set_style_property(self.view.position_label, "naked", event.alarm)
+        self.view.protect_button.setVisible(event.alarm)
+        if event.alarm:
+            self._sounds.play(Sound.ALARM)
 
     def show_status(self, status: Status) -> None:
         """The one status line: what the ticket (or the app) last said, coloured by level; a

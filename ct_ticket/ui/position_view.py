@@ -4,7 +4,16 @@ the position line and the status line."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ct_ticket.ui.widgets import button, named, tight
 
@@ -52,6 +61,38 @@ class PositionView(QWidget):
         self.status_line.setWordWrap(True)
         self.status_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addLayout(position_row)
+
+        # --- protecting and managing the trade ----------------------------------------------
+        self.protect_button = button(
+            "protectButton", "Protect", "Protect position",
+            "No working stop covers this position: place a stop-loss and a take-profit for "
+            "the whole position with the remembered ticks (one bracket)")
+        self.protect_button.hide()  # shown only while the position is naked
+        outer.addWidget(self.protect_button)
+        self.breakeven_button = QPushButton("BE")
+        named(self.breakeven_button, "breakevenButton", "Breakeven",
+              "Move the working stop to the average price plus the ticks beside (one change)")
+        self.breakeven_ticks = QSpinBox()
+        self.breakeven_ticks.setRange(-100, 100)
+        named(self.breakeven_ticks, "breakevenTicks", "Breakeven ticks",
+              "Ticks beyond the average price in the trade's favour (negative: short of it)")
+        self.stop_down_button = QToolButton()
+        self.stop_down_button.setText("SL -1")
+        named(self.stop_down_button, "stopDownButton", "Stop down one tick",
+              "Move the working stop one tick down")
+        self.stop_up_button = QToolButton()
+        self.stop_up_button.setText("SL +1")
+        named(self.stop_up_button, "stopUpButton", "Stop up one tick",
+              "Move the working stop one tick up")
+        self.close_half_button = QPushButton("Close 50%")
+        named(self.close_half_button, "closeHalfButton", "Close half",
+              "Close half the position (rounded down, at least 1)")
+        manage = QHBoxLayout()
+        for widget in (self.breakeven_button, self.breakeven_ticks, self.stop_down_button,
+                       self.stop_up_button, self.close_half_button):
+            manage.addWidget(widget)
+        manage.addStretch(1)
+        outer.addLayout(manage)
         outer.addWidget(self.status_line)
         self.exit_buttons = (self.close_position_button, self.reverse_button,
                              self.cancel_all_button, self.flatten_everything_button)

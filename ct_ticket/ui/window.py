@@ -65,7 +65,8 @@ class TicketWindow(QMainWindow):
         self.header = HeaderPanel(view.header_view, ticket, self.sounds)
         self.entry = OrderEntry(view.entry_view, ticket, settings, self.sending, self._spawn,
                                 on_side=self._tint, on_reload=self.reload)
-        self.position = PositionPanel(view.position_view, ticket, self.sending)
+        self.position = PositionPanel(view.position_view, ticket, self.sending, settings,
+                                      self.sounds)
         self.orders = OrdersPanel(view.orders_view, ticket, settings)
         self.activity = ActivityPanel(view.activity_view, ticket, self.sounds)
         ticket.subscribe(self._on_event)
@@ -122,7 +123,9 @@ class TicketWindow(QMainWindow):
     def apply_rules(self) -> None:
         """Hand the trader's limits and confirm-every-order to the ticket, which decides."""
         self.ticket.set_rules({kind: self.settings.limits(kind) for kind in AccountKind},
-                              confirm_every_order=self.settings.confirm_orders)
+                              confirm_every_order=self.settings.confirm_orders,
+                              require_stop={kind: self.settings.require_stop(kind)
+                                            for kind in AccountKind})
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         # Keep a reference: asyncio holds tasks weakly and a collected task silently vanishes.
@@ -233,10 +236,12 @@ class TicketWindow(QMainWindow):
     async def edit_limits(self) -> None:
         """The safety limits dialog; saved limits apply from the next send."""
         current = {kind: self.settings.limits(kind) for kind in AccountKind}
-        dialog = LimitsDialog(self, current)
+        dialog = LimitsDialog(self, current, {kind: self.settings.require_stop(kind)
+                                              for kind in AccountKind})
         if await ask(dialog):
             for kind, limits in dialog.limits().items():
                 self.settings.set_limits(kind, limits)
+                self.settings.set_require_stop(kind, dialog.required_stops()[kind])
             self.apply_rules()
             self.show_status(Status(StatusLevel.OK, "Safety limits saved."))
 

@@ -107,10 +107,10 @@ def test_order_entry_panel_reads_the_form_and_sends_one_order(
 
 
 def test_position_panel_shows_the_position_and_sends_its_exits(
-        rig: Rig, sim_server: Any) -> None:
+        rig: Rig, sim_server: Any, tmp_path: Path) -> None:
     view = PositionView()
     rig.qtbot.addWidget(view)
-    PositionPanel(view, rig.ticket, rig.sender)
+    PositionPanel(view, rig.ticket, rig.sender, Settings(tmp_path / "s.ini"), SoundPlayer())
     rig.ticket.select("Sim101", "MES 12-26")
     rig.ticket.submit(Action.PLACE, build_order(account="Sim101", instrument="MES 12-26",
                                                 side="BUY", quantity=2, order_type="MARKET"))

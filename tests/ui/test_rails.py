@@ -75,6 +75,8 @@ def test_a_live_account_tints_the_ticket_and_labels_every_send(
 def _breaking_order(window: TicketWindow, rule: str, settings_path: Path) -> None:
     """Shape the form (on the live account) so that it breaks exactly `rule`."""
     choose_account(window, "Apex-12")
+    # A live entry needs a stop-loss ("Require a stop" is on for LIVE by default).
+    window.entry.view.stop_loss_ticks_field.setValue(40)
     if rule == "Maximum quantity":
         window.entry.view.quantity_field.setValue(11)  # live default maximum: 10
     elif rule == "Maximum notional":

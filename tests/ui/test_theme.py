@@ -21,6 +21,7 @@ ICONS = (
     "pin", "key", "star", "repeat", "sound", "log",
 )  # fmt: skip
 OBJECT_NAMES = {
+    "protectButton",
     "accountPicker", "instrumentPicker", "quantityField", "orderTypePicker", "limitPriceField",
     "stopPriceField", "timeInForcePicker", "atmStrategyField", "ocoIdField", "buyButton",
     "sellButton", "placeButton", "flattenPlaceButton", "closePositionButton", "reverseButton",
