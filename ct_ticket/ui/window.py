@@ -16,7 +16,15 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QMainWindow
 
-from ct_ticket.events import Action, Busy, Selected, Status, StatusLevel, TicketEvent
+from ct_ticket.events import (
+    Action,
+    Busy,
+    Selected,
+    Status,
+    StatusLevel,
+    TicketEvent,
+    WorkingOrdersUpdated,
+)
 from ct_ticket.feed import Feed
 from ct_ticket.model import AccountKind, Side, instrument_problem
 from ct_ticket.settings import Settings
@@ -145,6 +153,18 @@ class TicketWindow(QMainWindow):
                 self.feed.follow(event.instrument)
         elif isinstance(event, Busy) and event.action is Action.KILL_SWITCH:
             self.view.kill_switch_action.setEnabled(not event.busy)
+        elif isinstance(event, WorkingOrdersUpdated) and self._refresh_timer.isActive():
+            self._retime()  # orders now rest (or no longer do): the cadence follows at once
+
+    def _retime(self) -> bool:
+        """Tick fast while orders rest and the stream does not carry the position; returns
+        whether this is the fast cadence."""
+        positions_streamed = self.feed is not None and self.feed.positions_live
+        fast = bool(self.ticket.working_orders) and not positions_streamed
+        interval = REFRESH_TICK_MS if fast else REFRESH_TICK_MS * SLOW_EVERY_TICKS
+        if self._refresh_timer.interval() != interval:
+            self._refresh_timer.setInterval(interval)
+        return fast
 
     def _base_title(self) -> str:
         return self.windowTitle().split(" — ")[0]
@@ -190,9 +210,7 @@ class TicketWindow(QMainWindow):
         self._ticks += 1
         feed, ticket = self.feed, self.ticket
         positions_streamed = feed is not None and feed.positions_live
-        fast = bool(ticket.working_orders) and not positions_streamed
-        self._refresh_timer.setInterval(REFRESH_TICK_MS if fast
-                                        else REFRESH_TICK_MS * SLOW_EVERY_TICKS)
+        fast = self._retime()
         if not positions_streamed:
             self._spawn(ticket.refresh_position())
         if not fast or self._ticks % SLOW_EVERY_TICKS == 1:
