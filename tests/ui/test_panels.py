@@ -138,10 +138,11 @@ def test_activity_panel_writes_every_log_entry(rig: Rig) -> None:
 
 
 def test_position_panel_marks_a_status_about_another_account_and_colours_pnl(
-        rig: Rig, sim_server: Any) -> None:
+        rig: Rig, sim_server: Any, tmp_path: Path) -> None:
     view = PositionView()
     rig.qtbot.addWidget(view)
-    panel = PositionPanel(view, rig.ticket, rig.sender)
+    panel = PositionPanel(view, rig.ticket, rig.sender, Settings(tmp_path / "s.ini"),
+                          SoundPlayer())
     rig.ticket.select("Sim101", "MES 12-26")
     rig.ticket.publish(Status(StatusLevel.OK, "Now SHORT 5 MES 12-26 @ 6850.00", "Sim101"))
     assert view.status_line.text() == "Now SHORT 5 MES 12-26 @ 6850.00"
