@@ -23,7 +23,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "Feed": ("feed.py",),
     # The token session sits with the ticket: behaviour without widgets that the UI drives.
     "Ticket": ("ticket.py", "rails.py", "events.py", "calls.py", "outcomes.py", "tracking.py",
-               "order_edits.py", "wording.py", "session.py"),
+               "order_edits.py", "wording.py", "session.py", "fanout.py"),
     "Settings": ("settings.py",),
     "Credentials": ("credentials.py",),
     "API": ("api/",),
@@ -145,6 +145,7 @@ NO_QT = [
     "tracking.py",
     "order_edits.py",
     "wording.py",
+    "fanout.py",
     "feed.py",
     "session.py",
     "credentials.py",
