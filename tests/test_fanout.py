@@ -94,3 +94,27 @@ def test_group_of_25_goes_in_two_waves_with_zero_429s(served: tuple[Any, str]) -
     assert len(_posts(sim)) == 25
     assert all(row.state == "filled" and row.position == 1 for row in results.rows)
     assert results.out_of_sync == ()
+
+
+def test_room_and_opposite_positions_hold_a_group_order() -> None:
+    from ct_ticket.group_review import review_group
+    from ct_ticket.model import Account, AccountKind
+
+    group = group_from("Pair", [("Sim101", Decimal(1)), ("Sim102", Decimal(1))])
+    accounts = {"Sim101": Account("Sim101", realized_pnl=-750.0, daily_loss_limit=1000.0),
+                "Sim102": Account("Sim102")}
+    order = _order(1)
+    review = review_group(Action.PLACE, order, group, AccountKind.SIM, accounts=accounts,
+                          positions={}, risk_per_contract=300.0)
+    [breach] = review.breaches
+    assert review.needs_answer and "$300" in breach.message and "$250" in breach.message
+    assert "Sim101" in breach.message
+    assert not review_group(Action.PLACE, order, group, AccountKind.SIM, accounts=accounts,
+                            positions={}, risk_per_contract=200.0).needs_answer
+    hedged = review_group(Action.PLACE, order, group, AccountKind.SIM, accounts=accounts,
+                          positions={"Sim102": -3}, risk_per_contract=0.0)
+    [opposite] = hedged.breaches
+    assert "Sim101 long" in opposite.message and "Sim102 short" in opposite.message
+    assert not review_group(Action.FLAT_PLACE, order, group, AccountKind.SIM,
+                            accounts=accounts, positions={"Sim102": -3},
+                            risk_per_contract=0.0).needs_answer
