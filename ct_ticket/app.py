@@ -181,7 +181,9 @@ async def connect_stream(backend: Backend, window: TicketWindow, session: TokenS
     base_url = await backend.stream_base_url()
     if base_url is None or not window.isVisible():
         return None
-    stream = StreamClient(session.token or "", base_url=base_url)
+    # One rate budget for REST and the stream: CrossTrade counts both against one bucket.
+    stream = StreamClient(session.token or "", base_url=base_url,
+                          budget=window.ticket.client.budget)
     window.attach_feed(Feed(window.ticket, stream))
     session.set_stream(stream)
     if session.token:

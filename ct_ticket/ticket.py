@@ -47,6 +47,7 @@ from ct_ticket.events import (
     TicketEvent,
     WorkingOrdersUpdated,
 )
+from ct_ticket.fanout import FanOut
 from ct_ticket.model import (
     DEFAULT_LIMITS,
     Account,
@@ -90,6 +91,7 @@ class Ticket:
         self.records: dict[str, OrderRecord] = {}  # every order sent, by the ticket's own id
         self.outcomes = Outcomes(self)
         self.edits = OrderEdits(self)  # cancel / move / resize one working order
+        self.groups = FanOut(self)  # groups: one click, many accounts (fanout.py)
         self.pending_review: Review | None = None  # asked, not answered yet
         self.limits: Mapping[AccountKind, Limits] = DEFAULT_LIMITS
         self.confirm_every_order = False

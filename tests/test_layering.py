@@ -23,7 +23,8 @@ PARTS: dict[str, tuple[str, ...]] = {
     "Feed": ("feed.py",),
     # The token session sits with the ticket: behaviour without widgets that the UI drives.
     "Ticket": ("ticket.py", "rails.py", "events.py", "calls.py", "outcomes.py", "tracking.py",
-               "order_edits.py", "wording.py", "session.py", "protection.py"),
+               "order_edits.py", "wording.py", "session.py", "protection.py", "fanout.py",
+               "group_review.py"),
     "Settings": ("settings.py",),
     "Credentials": ("credentials.py",),
     "API": ("api/",),
@@ -146,6 +147,8 @@ NO_QT = [
     "order_edits.py",
     "protection.py",
     "wording.py",
+    "fanout.py",
+    "group_review.py",
     "feed.py",
     "session.py",
     "credentials.py",

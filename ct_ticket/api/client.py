@@ -22,6 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from ct_ticket.api import wire
+from ct_ticket.api.budget import RateBudget
 from ct_ticket.api.errors import (
     ApiError,
     BadResponseError,
@@ -98,15 +99,22 @@ class CrossTradeClient:
         max_read_wait: float = 3.0,
         max_response_bytes: int = 2_000_000,
         verify: bool | str = True,
+        budget: RateBudget | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._requester = Requester(
             self.base_url, _BearerAuth(token), timeouts=timeouts or Timeouts(),
             transport=transport, get_retries=get_retries, backoff=backoff,
-            max_read_wait=max_read_wait, max_response_bytes=max_response_bytes, verify=verify)
+            max_read_wait=max_read_wait, max_response_bytes=max_response_bytes, verify=verify,
+            budget=budget)
 
     def __repr__(self) -> str:
         return f"CrossTradeClient(base_url={str(self.base_url)!r})"
+
+    @property
+    def budget(self) -> RateBudget:
+        """The rate budget every request waits on (give it to the stream: one bucket)."""
+        return self._requester.budget
 
     @property
     def rate_limited_until(self) -> float:

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ct_ticket.api import wire
+from ct_ticket.api.budget import RateBudget
 from ct_ticket.api.errors import (
     AuthenticationError,
     BadResponseError,
@@ -138,8 +139,10 @@ class Requester:
 
     def __init__(self, base_url: httpx.URL, auth: httpx.Auth, *, timeouts: Timeouts,
                  transport: httpx.AsyncBaseTransport | None, get_retries: int, backoff: float,
-                 max_read_wait: float, max_response_bytes: int, verify: bool | str) -> None:
+                 max_read_wait: float, max_response_bytes: int, verify: bool | str,
+                 budget: RateBudget | None = None) -> None:
         self.auth = auth
+        self.budget = budget or RateBudget()  # paces every request before it takes a connection
         self.timeouts = timeouts
         self._get_retries = get_retries
         self._backoff = backoff
@@ -237,6 +240,7 @@ class Requester:
 
     async def _send_once(self, method: str, path: str, params: Mapping[str, str] | None,
                          body: Mapping[str, Any] | None, auth: httpx.Auth | None) -> Any:
+        await self.budget.take(urgent=changes_state(method))  # orders and flattens first
         taken = await self._acquire(method, path)
         try:
             return await self._exchange(method, path, params, body, auth)

@@ -23,12 +23,13 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
+from ct_ticket.api.budget import RateBudget
 from ct_ticket.api.client import DEFAULT_BASE_URL, check_base_url
 from ct_ticket.api.stream_messages import (
     AccountPnl,
@@ -116,6 +117,7 @@ class StreamClient:
         open_timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        budget: RateBudget | None = None,
     ) -> None:
         self.url = stream_url(base_url)
         self._token = _Token(token)
@@ -127,6 +129,8 @@ class StreamClient:
         self._open_timeout = open_timeout
         self._clock = clock
         self._rng = rng or random.Random()
+        # CrossTrade charges every frame to the same bucket as REST: share the client's budget.
+        self.budget = budget or RateBudget()
         self._listeners: list[Callable[[StreamEvent], None]] = []
         self._state = StreamState("closed", "Not started.", clock())
         self._stop = asyncio.Event()  # aclose() was called: end waits at once
@@ -280,11 +284,11 @@ class StreamClient:
         """Run one open connection until it ends; returns why it ended, in words."""
         self._frames = self.bad_frames = 0
         if self._pnl_interval_ms is not None:
-            await ws.send(stream_pnl_frame(True, self._pnl_interval_ms))
+            await self._paced(ws.send)(stream_pnl_frame(True, self._pnl_interval_ms))
         self._set_state("live", f"Streaming from {self.url}")
         self._subs.reset()  # (re)subscribe: the server forgot everything with the last connection
         tasks = [asyncio.create_task(self._read(ws), name="reader"),
-                 asyncio.create_task(self._subs.keep(ws.send), name="subscriber"),
+                 asyncio.create_task(self._subs.keep(self._paced(ws.send)), name="subscriber"),
                  asyncio.create_task(self._keep_pinging(ws), name="pinger")]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -348,7 +352,14 @@ class StreamClient:
     async def _keep_pinging(self, ws: ClientConnection) -> None:
         while True:
             await asyncio.sleep(self._app_ping_interval)
-            await ws.send(ping_frame())
+            await self._paced(ws.send)(ping_frame())
+
+    def _paced(self, send: Callable[[str], Awaitable[None]]) -> Callable[[str], Awaitable[None]]:
+        """`send`, each frame first waiting for a token of the shared budget (a read's)."""
+        async def paced(frame: str) -> None:
+            await self.budget.take(urgent=False)
+            await send(frame)
+        return paced
 
     # --- events ---------------------------------------------------------------------------
 

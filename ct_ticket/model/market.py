@@ -40,6 +40,11 @@ class Account:
     net_liquidation: float | None = None
     unrealized_pnl: float | None = None
     realized_pnl: float | None = None
+    # The account's own limits (§5); None = not reported (unknown), 0 = the account has none.
+    daily_loss_limit: float | None = None
+    trailing_max_drawdown: float | None = None
+    max_order_size: int | None = None
+    max_position_size: int | None = None
 
 
 @dataclass(frozen=True)

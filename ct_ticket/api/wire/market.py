@@ -58,7 +58,23 @@ def parse_account(payload: Any) -> Account:
         net_liquidation=json_number(item.get("netLiquidation")),
         unrealized_pnl=json_number(item.get("unrealizedProfitLoss")),
         realized_pnl=json_number(item.get("realizedProfitLoss")),
+        # §5 shows dailyLossLimit at the top and trailingMaxDrawdown in item: take either.
+        daily_loss_limit=_either(obj, item, "dailyLossLimit"),
+        trailing_max_drawdown=_either(obj, item, "trailingMaxDrawdown"),
+        max_order_size=_count(_either(obj, item, "maxOrderSize")),
+        max_position_size=_count(_either(obj, item, "maxPositionSize")),
     )
+
+
+def _either(obj: dict[str, Any], item: dict[str, Any], key: str) -> float | None:
+    """A limit field from the account object or its item; None when neither reports it."""
+    value = json_number(obj.get(key))
+    return value if value is not None else json_number(item.get(key))
+
+
+def _count(value: float | None) -> int | None:
+    """A size limit as a whole count (None stays unknown; a negative one is no reading)."""
+    return None if value is None or value < 0 else int(value)
 
 
 def parse_account_answer(payload: Any) -> Account:
