@@ -239,28 +239,40 @@ def qt_platform_guard(on_fatal: Callable[[str], Any] | None = None) -> Iterator[
     it into ``on_fatal(reason)`` (default: the error line and exit 1). Qt's other messages while
     the application starts are held and written afterwards, so a failure shows one line only.
     """
-    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+    from PySide6.QtCore import (
+        QMessageLogContext,
+        QtMsgType,
+        qCritical,
+        qDebug,
+        qInfo,
+        qInstallMessageHandler,
+        qWarning,
+    )
 
-    held: list[str] = []
+    held: list[tuple[QtMsgType, str]] = []
 
     def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
         if kind == QtMsgType.QtFatalMsg:
-            reason = _platform_reason(message, held)
+            reason = _platform_reason(message, [text for _kind, text in held])
             if on_fatal is None:
                 say(f"{PROG}: error: {reason}")
             else:
                 on_fatal(reason)
             os._exit(1)  # returning would let Qt abort
         category = context.category if context.category not in (None, "default") else ""
-        held.append(f"{category}: {message}" if category else message)
+        held.append((kind, f"{category}: {message}" if category else message))
 
     previous = qInstallMessageHandler(handler)
     try:
         yield
     finally:
         qInstallMessageHandler(previous)
-        if held and sys.stderr is not None:
-            print("\n".join(held), file=sys.stderr, flush=True)
+        # Handed back to Qt's own handler, which knows where they go (a windowed Windows
+        # program's go to the debugger output, not to a stderr that may be a pipe).
+        emit = {QtMsgType.QtDebugMsg: qDebug, QtMsgType.QtInfoMsg: qInfo,
+                QtMsgType.QtWarningMsg: qWarning, QtMsgType.QtCriticalMsg: qCritical}
+        for kind, text in held:
+            emit.get(kind, qWarning)(text)
 
 
 def _platform_reason(fatal: str, held: list[str]) -> str:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -268,3 +269,12 @@ def test_without_a_console_a_bad_command_line_is_shown_in_a_message_box(
                                 lambda: app.parse_args(["--base-url", "http://example.invalid"]))
     assert text.startswith("ct-ticket: error: argument --base-url: Refusing base URL")
     assert code == 2
+
+
+def test_qt_messages_while_the_application_starts_are_held_then_handed_back(qtlog: Any) -> None:
+    from PySide6.QtCore import qWarning
+
+    with startup.qt_platform_guard():
+        qWarning("said while starting")
+        assert [r.message for r in qtlog.records] == []  # held: a failure shows one line only
+    assert [r.message for r in qtlog.records] == ["said while starting"]  # then not lost
