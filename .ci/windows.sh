@@ -16,8 +16,9 @@
 # Everything comes from Debian's apt and PyPI, so a fresh machine needs nothing else. Downloads,
 # the icuuc.dll stand-in and the Wine prefix (Python and the wheels installed) are cached in
 # ${XDG_CACHE_HOME:-~/.cache}/ct-ticket-windows, keyed by what went into them; delete that folder
-# to start from nothing. Wine needs six workarounds, each explained where it is made: win10,
-# _wmi.pyd, the icuuc.dll stand-in, the win32-only wheels, WINEQT_* and piping Wine's output.
+# to start from nothing. Wine needs these workarounds, each explained where it is made: win10,
+# _wmi.pyd, the icuuc.dll stand-in, the win32-only wheels, WINEQT_*, piping Wine's output, and
+# registering Tahoma (the screenshot's font); the test suite also needs CopyFile2 hidden.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
@@ -60,7 +61,7 @@ PYTHON=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo pyth
 
 # --- system packages --------------------------------------------------------------------------
 STUB="$CACHE/icuuc-$(sha256sum .ci/icuuc-stub.c | cut -c1-16).dll"
-# fonts-wine: Wine's own Tahoma, the GUI font Windows programs ask for (else they draw in a serif)
+# fonts-wine: Wine's own Tahoma, the GUI font Windows programs ask for (else a serif stands in)
 packages=(wine wine64 fonts-wine xvfb xauth)
 [ -f "$STUB" ] || packages+=(gcc-mingw-w64-x86-64-win32)  # only to compile the stand-in once
 missing=()
@@ -129,7 +130,7 @@ fi
 
 # --- the Wine prefix with the Windows CPython and the wheels installed -------------------------
 # Cached: rebuilt only when the wheels, the pins, the stand-in or this recipe change.
-key=$( { echo "recipe 1 $PYTHON_EMBED"; basename "$STUB"; ls "$wheels"; } | sha256sum | cut -c1-16)
+key=$( { echo "recipe 2 $PYTHON_EMBED"; basename "$STUB"; ls "$wheels"; } | sha256sum | cut -c1-16)
 PY_UNIX="$WINEPREFIX/drive_c/py$PY_TAG"
 PY="C:\\py$PY_TAG\\python.exe"
 if [ "$(cat "$WINEPREFIX/.ct-ticket-key" 2>/dev/null)" != "$key" ]; then
@@ -155,6 +156,15 @@ if [ "$(cat "$WINEPREFIX/.ct-ticket-key" 2>/dev/null)" != "$key" ]; then
     (cd "$PY_UNIX/Lib/site-packages" && unzip -q "$wheels"/pip-*.whl)
     # Qt6Core.dll imports ucnv_* from Windows 10's system icuuc.dll, which Wine lacks.
     cp "$STUB" "$WINEPREFIX/drive_c/windows/system32/icuuc.dll"
+    # Qt's font database (DirectWrite) lists only registered system fonts, and Wine registers
+    # none of its own: the GUI font, Tahoma, then falls back to the first family found (a serif).
+    cp /usr/share/wine/fonts/tahoma.ttf /usr/share/wine/fonts/tahomabd.ttf \
+        "$WINEPREFIX/drive_c/windows/Fonts/"
+    fonts='HKLM\Software\Microsoft\Windows NT\CurrentVersion\Fonts'
+    for font in "Tahoma:tahoma.ttf" "Tahoma Bold:tahomabd.ttf"; do
+        wine reg add "$fonts" /v "${font%%:*} (TrueType)" /t REG_SZ /d "${font#*:}" /f \
+            </dev/null 2>&1 | { grep -v "completed successfully" || true; }
+    done
     step "pip install under Wine (offline, from the downloaded wheels)"
     # Wine's Python cannot write to a stdout that is a regular file ("init_sys_streams: [WinError
     # 6] Invalid handle"): its output always goes through a pipe.
