@@ -211,8 +211,11 @@ if [ "$MODE" = tests ]; then
         > "$TESTPY_UNIX/Lib/site-packages/wine-no-copyfile2.pth"
     test_log=$(mktemp)
     set +e
-    WINEQT_QPA_PLATFORM=offscreen timeout 1500 wine "C:\\py$PY_TAG-tests\\python.exe" -m pytest \
-        -q -p no:cacheprovider "${PYTEST_ARGS[@]}" </dev/null 2>&1 | tee "$test_log"
+    # Qt offscreen, but an X display for Wine itself: Windows' own message box needs one. -v:
+    # a test that hangs until pytest-timeout ends the process still leaves its name behind.
+    WINEQT_QPA_PLATFORM=offscreen timeout 1500 xvfb-run -a -s "-screen 0 1280x800x24" \
+        wine "C:\\py$PY_TAG-tests\\python.exe" -m pytest -v -p no:cacheprovider \
+        "${PYTEST_ARGS[@]}" </dev/null 2>&1 | tee "$test_log"
     status=${PIPESTATUS[0]}
     set -e
     # A process that Wine aborts can still exit 0: only pytest's closing line counts as a run.
@@ -265,6 +268,20 @@ set -e
 echo "$out"
 if [ "$status" != 2 ] || ! grep -q "ct-ticket: error: .*example.invalid" <<<"$out"; then
     echo "a bad --base-url gave exit $status, not 2 with a ct-ticket: error: line" >&2
+    exit 1
+fi
+
+# Under Xvfb, where Qt's own message box for a missing platform would wait for a click forever.
+step "$exe --demo with a Qt platform that is not installed (exit 1 and one line)"
+set +e
+out=$(WINEQT_QPA_PLATFORM=nosuchplatform timeout 60 xvfb-run -a wine "$exe" --demo </dev/null \
+      2>&1 | { grep -v "^X connection to" || true; })
+status=$?
+set -e
+echo "$out"
+if [ "$status" != 1 ] || ! grep -q 'ct-ticket: error: the Qt platform plugin "nosuchplatform"' \
+        <<<"$out"; then
+    echo "a missing Qt platform gave exit $status, not 1 with a ct-ticket: error: line" >&2
     exit 1
 fi
 

@@ -66,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.forget_token:
             return _forget_token()
         startup.check_display()
+        startup.check_qt_platform()
         startup.check_resources()
         from ct_ticket.settings import default_settings_file
 

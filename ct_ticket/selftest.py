@@ -161,7 +161,12 @@ def _run_gui_checks(scratch: Path, deadline: float) -> Path:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from ct_ticket.startup import qt_platform_guard
+    from ct_ticket.startup import StartupError, check_qt_platform, qt_platform_guard
+
+    try:
+        check_qt_platform()
+    except StartupError as error:
+        raise SelfTestError(str(error)) from None
 
     def platform_failed(reason: str) -> None:  # Qt aborts right after; say why first
         _say(f"ct-ticket {__version__} self-test FAILED: {reason}")

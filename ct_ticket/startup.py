@@ -31,6 +31,7 @@ __all__ = [
     "StartupError",
     "base_url",
     "check_display",
+    "check_qt_platform",
     "check_resources",
     "check_settings_file",
     "fail",
@@ -227,6 +228,45 @@ def _corruption(data: bytes, path: Path) -> str | None:
 
 # --- Qt's platform plugin -------------------------------------------------------------------------
 
+
+def check_qt_platform() -> None:
+    """Refuse early when no installed platform plugin answers to the name Qt would load.
+
+    Qt would find out itself, but on Windows it first shows its own multi-line message box and
+    waits for a click (then aborts); for the plugins that are there but fail to load,
+    `qt_platform_guard` turns Qt's abort into the one line.
+    """
+    wanted = [name.split(":")[0].strip().lower() for name in
+              os.environ.get("QT_QPA_PLATFORM", "").split(";") if name.strip()]
+    if not wanted:
+        wanted = [_default_platform()]
+    available = _platform_plugins()
+    if available and not any(name in available for name in wanted):
+        raise StartupError(f'the Qt platform plugin "{";".join(wanted)}" is not installed '
+                           f"(QT_QPA_PLATFORM); available: {', '.join(sorted(available))}")
+
+
+def _default_platform() -> str:
+    return {"win32": "windows", "darwin": "cocoa"}.get(sys.platform, "xcb")
+
+
+def _platform_plugins() -> set[str]:
+    """The names (keys) of the platform plugins Qt can find, read without loading them."""
+    from PySide6.QtCore import QCoreApplication, QPluginLoader
+
+    folders = [Path(p) / "platforms" for p in QCoreApplication.libraryPaths()]
+    extra = os.environ.get("QT_QPA_PLATFORM_PLUGIN_PATH")
+    if extra:
+        folders.append(Path(extra))
+    keys: set[str] = set()
+    for folder in folders:
+        for plugin in sorted(folder.glob("*")) if folder.is_dir() else ():
+            meta: object = QPluginLoader(str(plugin)).metaData().get("MetaData")
+            names = meta.get("Keys", []) if isinstance(meta, dict) else []
+            keys.update(str(name).lower() for name in names)
+    return keys
+
+
 _AVAILABLE = re.compile(r"Available platform plugins are:\s*(.*?)\.?\s*$", re.S)
 
 
@@ -277,8 +317,7 @@ def qt_platform_guard(on_fatal: Callable[[str], Any] | None = None) -> Iterator[
 
 def _platform_reason(fatal: str, held: list[str]) -> str:
     """One line from Qt's fatal message and the warnings before it."""
-    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] or (
-        {"win32": "windows", "darwin": "cocoa"}.get(sys.platform, "xcb"))
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] or _default_platform()
     available = _AVAILABLE.search(fatal)
     # The first message is the cause ("could not connect to display", "Could not find the Qt
     # platform plugin"); Qt's later ones repeat it or guess (the xcb-cursor0 hint).

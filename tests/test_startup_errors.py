@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ def test_an_unreadable_settings_file_stops_with_one_line(tmp_path: Path) -> None
 @on_linux_only
 @pytest.mark.parametrize(("content", "why"), [
     (b"\0" * 4096, "NUL bytes"),
-    (b"[ticket]\naccount=Sim101\n\0\0\0\0", "NUL bytes"),
+    (b"[ticket]\ninstrument=MNQ\nquantity=7\n\0\0\0\0", "NUL bytes"),
     (b"[ticket]\naccount=Sim\xff\xfe101\n", "not UTF-8 text at byte 20"),
     (b"[ticket]\naccount=Sim101\n<html>oops</html>\n", "line 3 is neither [section] nor "
                                                        "key=value"),
@@ -123,7 +124,9 @@ def test_a_corrupt_settings_file_is_set_aside_and_the_app_starts_on_defaults(
     notes = [line for line in result.stderr.splitlines() if line.startswith("ct-ticket:")]
     assert notes == [f"ct-ticket: note: the settings file {path} was corrupt ({why}); it was "
                      f"set aside as {aside.name} and the defaults are used"]
-    assert b"\0" not in path.read_bytes() if path.exists() else True
+    # The new file holds the defaults the ticket started on, nothing read from the corrupt one.
+    fresh = path.read_bytes()
+    assert b"\0" not in fresh and b"MNQ" not in fresh and b"instrument=MES" in fresh
     assert "set aside" in (tmp_path / "logs" / "ct-ticket.log").read_text(encoding="utf-8")
 
 
@@ -210,21 +213,38 @@ def test_no_display_stops_with_one_line(tmp_path: Path) -> None:
     assert one_line(result).startswith("ct-ticket: error: ct-ticket needs a display: ")
 
 
-def test_a_qt_platform_that_does_not_load_stops_with_one_line(tmp_path: Path) -> None:
+def test_a_qt_platform_that_is_not_installed_stops_with_one_line(tmp_path: Path) -> None:
     result = start(tmp_path, "--demo", env={"QT_QPA_PLATFORM": "nosuchplatform"})
-    assert result.returncode == 1  # not Qt's abort (a signal)
+    assert result.returncode == 1
     line = one_line(result)
-    assert line.startswith('ct-ticket: error: the Qt platform plugin "nosuchplatform" did not '
-                           'load (qt.qpa.plugin: Could not find the Qt platform plugin '
-                           '"nosuchplatform"')
-    assert "available: " in line and "offscreen" in line
+    assert line.startswith('ct-ticket: error: the Qt platform plugin "nosuchplatform" is not '
+                           "installed (QT_QPA_PLATFORM); available: ")
+    assert "offscreen" in line.partition("available: ")[2].split(", ")
 
 
-def test_the_self_test_reports_a_qt_platform_that_does_not_load(tmp_path: Path) -> None:
+def test_one_installed_platform_in_a_list_is_enough(tmp_path: Path) -> None:
+    result = start(tmp_path, "--demo", "--screenshot", "shot.png",
+                   env={"QT_QPA_PLATFORM": "nosuchplatform;offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "shot.png").read_bytes().startswith(PNG_MAGIC)
+
+
+@on_linux_only
+def test_a_qt_platform_that_is_there_but_does_not_load_stops_with_one_line(
+        tmp_path: Path) -> None:
+    # The xcb plugin is installed, but no X server answers on this display: Qt's own abort
+    # (a signal, several lines) becomes the one line and exit 1.
+    result = start(tmp_path, "--demo", env={"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":77"},
+                   unset=("WAYLAND_DISPLAY", "XAUTHORITY"))
+    assert result.returncode == 1
+    assert one_line(result).startswith(
+        'ct-ticket: error: the Qt platform plugin "xcb" did not load (qt.qpa.')
+
+
+def test_the_self_test_reports_a_qt_platform_that_is_not_installed(tmp_path: Path) -> None:
     result = start(tmp_path, "--self-test", env={"QT_QPA_PLATFORM": "nosuchplatform"})
     assert result.returncode == 1
-    assert result.stdout.startswith("ct-ticket ")
-    assert ' self-test FAILED: the Qt platform plugin "nosuchplatform" did not load' in (
+    assert ' self-test FAILED: the Qt platform plugin "nosuchplatform" is not installed' in (
         result.stdout)
 
 
@@ -285,3 +305,31 @@ def test_qt_messages_while_the_application_starts_are_held_then_handed_back(qtlo
         qWarning("said while starting")
         assert [r.message for r in qtlog.records] == []  # held: a failure shows one line only
     assert [r.message for r in qtlog.records] == ["said while starting"]  # then not lost
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="Windows' own message box (MessageBoxW)")
+def test_without_a_console_windows_shows_the_line_in_its_own_message_box() -> None:
+    # In a process of its own: a box nobody closes would block the test run.
+    code = textwrap.dedent("""
+        import ctypes, sys, threading, time
+        from ct_ticket import startup
+        seen = []
+        def close_box():
+            user32 = ctypes.windll.user32
+            for _ in range(400):
+                box = user32.FindWindowW(None, "ct-ticket")
+                if box:
+                    text = ctypes.create_unicode_buffer(512)
+                    user32.GetDlgItemTextW(box, 0xFFFF, text, 512)  # the box's message
+                    seen.append(text.value)
+                    user32.PostMessageW(box, 0x0010, 0, 0)  # WM_CLOSE
+                    return
+                time.sleep(0.05)
+        threading.Thread(target=close_box, daemon=True).start()
+        out, sys.stderr = sys.stdout, None  # a windowed program has no stderr
+        status = startup.fail(startup.StartupError("no luck here"))
+        print(status, seen, file=out)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=REPO, timeout=60, check=False)
+    assert result.stdout.strip() == "1 ['ct-ticket: error: no luck here']", result.stderr
