@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 on_linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux"),
-    reason="the settings file and the display check are Linux's (the registry on Windows)")
+    reason="Linux's settings file, display and xcb checks (Windows keeps settings in the registry)")
 
 
 def start(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
@@ -279,7 +279,7 @@ def shown_in_a_box(qtbot: object, monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.mark.skipif(sys.platform == "win32",
-                    reason="Windows shows the native MessageBoxW, which a test cannot close")
+                    reason="Windows shows its own MessageBoxW instead (tested below)")
 def test_without_a_console_the_error_line_is_shown_in_a_message_box(
         qtbot: object, qapp: object, monkeypatch: pytest.MonkeyPatch) -> None:
     text, code = shown_in_a_box(qtbot, monkeypatch,
@@ -289,7 +289,7 @@ def test_without_a_console_the_error_line_is_shown_in_a_message_box(
 
 
 @pytest.mark.skipif(sys.platform == "win32",
-                    reason="Windows shows the native MessageBoxW, which a test cannot close")
+                    reason="Windows shows its own MessageBoxW instead (tested below)")
 def test_without_a_console_a_bad_command_line_is_shown_in_a_message_box(
         qtbot: object, qapp: object, monkeypatch: pytest.MonkeyPatch) -> None:
     text, code = shown_in_a_box(qtbot, monkeypatch,
