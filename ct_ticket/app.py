@@ -30,13 +30,15 @@ log = logging.getLogger("ct_ticket")
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(
+    from ct_ticket.startup import ArgumentParser, base_url
+
+    parser = ArgumentParser(
         prog="ct-ticket",
         description="An always-on-top order ticket for NinjaTrader 8 through the CrossTrade API.")
     parser.add_argument("--version", action="version", version=f"ct-ticket {__version__}")
     parser.add_argument("--demo", action="store_true",
                         help="run against the built-in CrossTrade simulator (no token, no NT8)")
-    parser.add_argument("--base-url", metavar="URL",
+    parser.add_argument("--base-url", metavar="URL", type=base_url,
                         help="CrossTrade API address (default https://app.crosstrade.io)")
     parser.add_argument("--screenshot", metavar="FILE.png", type=Path,
                         help="after the first load, save the window to a PNG and exit")
@@ -48,15 +50,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _no_display() -> bool:
-    """True on Linux when Qt would abort for want of a display."""
-    if not sys.platform.startswith("linux"):
-        return False
-    if os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc"):
-        return False
-    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `ct-ticket` and `python -m ct_ticket`."""
     args = parse_args(argv)
@@ -64,20 +57,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ct_ticket.selftest import run_self_test
 
         return run_self_test()
-    from ct_ticket import logs
+    from ct_ticket import startup
 
-    logs.setup_logging()
-    if args.forget_token:
-        return _forget_token()
-    if _no_display():
-        print("ct-ticket needs a display: no DISPLAY or WAYLAND_DISPLAY is set "
-              "(for a headless run use QT_QPA_PLATFORM=offscreen).", file=sys.stderr)
-        return 2
+    # Whatever fails before the window exists is said in one line (stderr, or a message box
+    # when there is no console) with a non-zero exit; a corrupt settings file only adds a note.
+    try:
+        startup.setup_logging()
+        if args.forget_token:
+            return _forget_token()
+        startup.check_display()
+        startup.check_qt_platform()
+        startup.check_resources()
+        from ct_ticket.settings import default_settings_file
+
+        settings_note = startup.check_settings_file(default_settings_file())
+    except startup.StartupError as error:
+        return startup.fail(error)
+    if settings_note:
+        startup.say(f"ct-ticket: note: {settings_note}", error=False)
     os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with startup.qt_platform_guard():
+        app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("ct-ticket")
     app.setOrganizationName("ct-ticket")

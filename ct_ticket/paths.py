@@ -1,13 +1,12 @@
 """Where the app's read-only resources (icons, style sheets, sounds) live.
 
-Two layouts are supported:
+Three layouts are supported, looked at in this order:
 
+* frozen by PyInstaller: ``<sys._MEIPASS>/resources``, where ct_ticket.spec bundles the folder;
+* installed from a wheel (``pip install .``, ``pipx install .``): ``ct_ticket/resources``,
+  where setup.py copies the folder into the package;
 * from source (a checkout, or an editable install): ``<repo>/resources``, next to the
-  ``ct_ticket`` package;
-* frozen by PyInstaller: ``<sys._MEIPASS>/resources``, where the spec bundles the folder.
-
-A regular wheel install does not ship ``resources/`` (it lives outside the package); the app
-is meant to run from a checkout or from the frozen build.
+  ``ct_ticket`` package.
 
 Pure Python on purpose: the model/API layers and the build scripts may import it without Qt.
 """
@@ -17,28 +16,35 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-__all__ = ["resource_path", "resources_dir"]
+__all__ = ["REQUIRED_RESOURCES", "resource_path", "resources_dir"]
 
 _FOLDER = "resources"
 
+REQUIRED_RESOURCES: tuple[tuple[str, ...], ...] = (
+    ("theme", "dark.qss"), ("theme", "light.qss"), ("app.svg",), ("app.png",), ("icons",))
+"""What the window cannot start without: checked before it opens (and by --self-test)."""
+
 
 def resources_dir() -> Path:
-    """Return the ``resources/`` folder for this run, source tree or frozen bundle.
+    """Return the ``resources/`` folder for this run: frozen bundle, installed package or checkout.
 
-    Raises FileNotFoundError naming the place looked at when the folder is absent, so a
-    broken build fails at start with a readable message instead of blank icons later.
+    Raises FileNotFoundError naming the places looked at when the folder is absent, so a broken
+    build or install fails at start with a readable message instead of blank icons later.
     """
     base = _frozen_base()
     if base is not None:
-        candidate = base / _FOLDER
-        where = "the frozen bundle (sys._MEIPASS)"
+        candidates = [(base / _FOLDER, "the frozen bundle (sys._MEIPASS)")]
     else:
-        # paths.py sits in <root>/ct_ticket/, so the repo root is two parents up.
-        candidate = Path(__file__).resolve().parent.parent / _FOLDER
-        where = "the source tree"
-    if not candidate.is_dir():
-        raise FileNotFoundError(f"ct-ticket resources folder not found in {where}: {candidate}")
-    return candidate
+        package = Path(__file__).resolve().parent
+        # The installed package first: a checkout's sibling folder cannot be mistaken for it,
+        # while site-packages/resources could belong to any other distribution.
+        candidates = [(package / _FOLDER, "the installed package"),
+                      (package.parent / _FOLDER, "the source tree")]
+    for candidate, _where in candidates:
+        if candidate.is_dir():
+            return candidate
+    looked = "; ".join(f"{where}: {candidate}" for candidate, where in candidates)
+    raise FileNotFoundError(f"ct-ticket resources folder not found (looked in {looked})")
 
 
 def resource_path(*parts: str) -> Path:

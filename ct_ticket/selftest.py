@@ -161,7 +161,18 @@ def _run_gui_checks(scratch: Path, deadline: float) -> Path:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ct_ticket.startup import StartupError, check_qt_platform, qt_platform_guard
+
+    try:
+        check_qt_platform()
+    except StartupError as error:
+        raise SelfTestError(str(error)) from None
+
+    def platform_failed(reason: str) -> None:  # Qt aborts right after; say why first
+        _say(f"ct-ticket {__version__} self-test FAILED: {reason}")
+
+    with qt_platform_guard(on_fatal=platform_failed):
+        app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("ct-ticket")
     app.setQuitOnLastWindowClosed(False)  # closing the window must not stop the loop under us
@@ -192,13 +203,12 @@ def _check_resources(app: QApplication) -> Path:
     from PySide6.QtGui import QIcon, QImageReader
     from PySide6.QtSvg import QSvgRenderer
 
-    from ct_ticket.paths import resource_path, resources_dir
+    from ct_ticket.paths import REQUIRED_RESOURCES, resource_path, resources_dir
     from ct_ticket.ui import theme
 
     try:
         folder = resources_dir()
-        for parts in (("theme", "dark.qss"), ("theme", "light.qss"), ("app.svg",),
-                      ("app.png",)):
+        for parts in REQUIRED_RESOURCES:
             resource_path(*parts)
     except (FileNotFoundError, ValueError) as error:
         raise SelfTestError(str(error)) from None

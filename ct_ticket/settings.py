@@ -6,19 +6,29 @@ QSettings at a temporary folder with `Settings(path=...)`.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from ct_ticket.model import DEFAULT_LIMITS, DEFAULT_QUANTITY_CAP, AccountKind, Limits
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "default_settings_file"]
 
 _RECENT_LIMIT = 8
 # The quantity box's hard cap was stored as "safety/maxQuantity", too close to the precautionary
 # "safety/sim/maxQuantity"; it is now "safety/quantityCap", and an old value moves over once.
 _QUANTITY_CAP = "safety/quantityCap"
 _OLD_QUANTITY_CAP = "safety/maxQuantity"
+_NAMES = ("ct-ticket", "ct-ticket")  # organization, application: where QSettings keeps them
+
+
+def default_settings_file() -> Path | None:
+    """The file `Settings()` keeps its values in (Linux: ~/.config/ct-ticket/ct-ticket.conf),
+    or None on Windows, where they live in the registry. Checked before the window opens."""
+    if sys.platform == "win32":
+        return None
+    return Path(QSettings(*_NAMES).fileName())
 
 
 class Settings:
@@ -26,7 +36,7 @@ class Settings:
 
     def __init__(self, path: Path | None = None) -> None:
         if path is None:
-            self._qs = QSettings("ct-ticket", "ct-ticket")
+            self._qs = QSettings(*_NAMES)
         else:
             self._qs = QSettings(str(path), QSettings.Format.IniFormat)
         self._migrate()

@@ -78,6 +78,38 @@ def test_frozen_without_meipass_looks_next_to_the_executable(
     assert paths.resources_dir() == tmp_path / "resources"
 
 
+def _paths_module_at(package: Path) -> ModuleType:
+    """ct_ticket/paths.py loaded from a copy in `package`, as it would run from there."""
+    package.mkdir(parents=True, exist_ok=True)
+    copy = package / "paths.py"
+    copy.write_bytes((REPO / "ct_ticket" / "paths.py").read_bytes())
+    spec = importlib.util.spec_from_file_location("copied_paths", copy)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_installed_package_reads_its_own_resources_first(tmp_path: Path) -> None:
+    # site-packages/ct_ticket/resources (what setup.py puts in the wheel), with some other
+    # distribution's site-packages/resources beside it that must not be taken instead.
+    site = tmp_path / "site-packages"
+    (site / "ct_ticket" / "resources" / "theme").mkdir(parents=True)
+    (site / "resources" / "theme").mkdir(parents=True)
+    module = _paths_module_at(site / "ct_ticket")
+    assert module.resources_dir() == site / "ct_ticket" / "resources"
+
+
+def test_no_resources_anywhere_fails_naming_every_place_looked_at(tmp_path: Path) -> None:
+    module = _paths_module_at(tmp_path / "site-packages" / "ct_ticket")
+    with pytest.raises(FileNotFoundError) as failed:
+        module.resources_dir()
+    message = str(failed.value)
+    assert f"the installed package: {tmp_path / 'site-packages' / 'ct_ticket' / 'resources'}" in (
+        message)
+    assert f"the source tree: {tmp_path / 'site-packages' / 'resources'}" in message
+
+
 def test_paths_module_does_not_import_qt() -> None:
     code = (
         "import sys, ct_ticket.paths; sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
