@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -209,25 +210,29 @@ class Protection:
 
     def breakeven(self, offset_ticks: int) -> asyncio.Task[Any] | None:
         """Move the working stop to the average price ± `offset_ticks` ticks (one change)."""
-        found = self._the_stop()
-        tick = tick_size_of(self.ticket.instrument, self.ticket.quote)
-        if found is None or tick is None:
-            return None
-        position, stop = found
-        side = Side.BUY if position.signed_quantity > 0 else Side.SELL
-        price = breakeven_price(side, Decimal(repr(position.average_price)), tick, offset_ticks)
-        return self._move(side, stop, round_to_tick(price, tick), tick)
+        def price(side: Side, position: Position, stop: OrderInfo, tick: Decimal) -> Decimal:
+            average = Decimal(repr(position.average_price))
+            return round_to_tick(breakeven_price(side, average, tick, offset_ticks), tick)
+        return self._move_stop(price)
 
     def nudge_stop(self, ticks: int) -> asyncio.Task[Any] | None:
         """Move the working stop `ticks` ticks (+ up, - down) with one change."""
+        def price(side: Side, position: Position, stop: OrderInfo, tick: Decimal) -> Decimal:
+            assert stop.stop_price is not None  # _the_stop returns only stops with a price
+            return Decimal(repr(stop.stop_price)) + ticks * tick
+        return self._move_stop(price)
+
+    def _move_stop(self, new_price: Callable[[Side, Position, OrderInfo, Decimal], Decimal]
+                   ) -> asyncio.Task[Any] | None:
+        """The position's working stop moved to `new_price(...)`: nothing without a stop or a
+        known tick."""
         found = self._the_stop()
         tick = tick_size_of(self.ticket.instrument, self.ticket.quote)
         if found is None or tick is None:
             return None
         position, stop = found
         side = Side.BUY if position.signed_quantity > 0 else Side.SELL
-        assert stop.stop_price is not None  # _the_stop returns only stops with a price
-        return self._move(side, stop, Decimal(repr(stop.stop_price)) + ticks * tick, tick)
+        return self._move(side, stop, new_price(side, position, stop, tick), tick)
 
     def _move(self, side: Side, stop: OrderInfo, price: Decimal, tick: Decimal
               ) -> asyncio.Task[Any] | None:
