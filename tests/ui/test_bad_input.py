@@ -59,6 +59,9 @@ def test_random_text_in_every_field_sends_a_valid_body_or_nothing_with_a_message
     limit: str, stop: str, instrument: str, oco: str, atm: str, account: str,
 ) -> None:
     sim = sim_server.sim
+    # The previous example's order may still be followed (a rejection said seconds later):
+    # let it end first, or its words would land on this example's status line.
+    qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=15_000)
     sim.clear_requests()
     window.ticket.recent_orders = RecentOrders()  # each example is a fresh intent
     window.entry.view.account_picker.clear()
