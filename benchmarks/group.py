@@ -71,7 +71,8 @@ async def _serve(rtt: float, folder: Path) -> None:
     serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     while not server.started:
         await asyncio.sleep(0.005)
-    proxy = _Proxy(sock.getsockname()[1], rtt, _Stamps())
+    stamps = _Stamps()
+    proxy = _Proxy(sock.getsockname()[1], rtt, stamps)
     proxy_server = await asyncio.start_server(proxy.handle, sock=_tcp_socket())
     print(json.dumps({"proxy": proxy_server.sockets[0].getsockname()[1], "ca": str(ca_path)}),
           flush=True)
@@ -85,6 +86,8 @@ async def _serve(rtt: float, folder: Path) -> None:
                 posts = sum(r.method == "POST" for r in sim.requests)
                 print(json.dumps({"requests": len(answered), "posts": posts,
                                   "429": answered.count(429)}), flush=True)
+            elif line.strip() == "stamps":
+                print(json.dumps(stamps.drain()), flush=True)
         loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
 
     threading.Thread(target=control, daemon=True).start()
@@ -120,6 +123,18 @@ class GroupNet:
         self._proc.stdin.write("count\n")
         self._proc.stdin.flush()
         return {key: int(value) for key, value in json.loads(self._out.readline()).items()}
+
+    def last_byte_ns(self, until_ns: int) -> int | None:
+        """perf_counter_ns of the last request's first byte at the proxy (since the previous
+        call) no later than `until_ns`, or None. Over TLS the proxy cannot read the request
+        line; during a group's send the reads wait for tokens (the orders spent them), so the
+        last first byte before the last answer is the last member's POST. The clock is
+        CLOCK_MONOTONIC, shared by every process on Linux."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write("stamps\n")
+        self._proc.stdin.flush()
+        stamps = [int(ns) for ns, _line in json.loads(self._out.readline())]
+        return max((ns for ns in stamps if ns <= until_ns), default=None)
 
     def __enter__(self) -> GroupNet:
         return self
@@ -173,15 +188,22 @@ async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
                                                                              "working", "filled"))
         ticket.groups.subscribe(on_results)
 
+        spread: list[float] = []  # send -> the last member's POST at the proxy, 20 members
+
         async def send(group: AccountGroup, side: str) -> float:
             await _settled(ticket)
+            net.last_byte_ns(0)  # forget the reads' and earlier sends' stamps
             order = build_order(account=group.accounts[0], instrument=INSTRUMENT, side=side,
                                 quantity=1, order_type="MARKET")
             waiting.append((group.name, asyncio.get_running_loop().create_future()))
             started = time.perf_counter()
             if ticket.groups.send(group, Action.PLACE, order) is None:
                 raise RuntimeError("a group send was refused: the previous one still runs")
-            return await asyncio.wait_for(waiting[-1][1], 60) - started
+            answered = await asyncio.wait_for(waiting[-1][1], 60)
+            last = net.last_byte_ns(int(answered * 1e9))
+            if len(group.members) > 1 and last is not None:
+                spread.append(last / 1e9 - started)
+            return answered - started
 
         singles: list[float] = []
         groups: list[float] = []
@@ -211,6 +233,8 @@ async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
             g_med / s_med <= GOAL_RATIO),
         Row("group", f"{MEMBERS} accounts: all answered, p95", percentile(groups, 95) * ms, "ms",
             s_med * ms, percentile(groups, 95) / s_med),
+        Row("group", f"{MEMBERS} accounts: send to the last POST's first byte at the proxy "
+            "(includes RTT/2), median", median(spread) * ms, "ms"),
         Row("group", f"429s from the simulator's bucket ({counts['requests']} requests, "
             f"{counts['posts']} POSTs)", float(counts["429"]), "", goal="0",
             ok=counts["429"] == 0),
