@@ -18,6 +18,8 @@ from benchmarks.common import Row
 from benchmarks.table import render
 
 MODULES = ["latency", "overhead", "stall", "start", "stream"]
+# --- group (issue 15): a group of 20 accounts against one order, and the 429s ---------------
+MODULES += ["group"]
 
 
 def machine() -> str:

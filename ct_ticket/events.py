@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ct_ticket.model import Account, Execution, OrderInfo, Position, Quote
+from ct_ticket.model.room import Room
 
 __all__ = [
     "AccountsLoaded",
@@ -24,6 +25,7 @@ __all__ = [
     "OrderReplaced",
     "PositionUpdated",
     "QuoteUpdated",
+    "RoomUpdated",
     "Selected",
     "Status",
     "StatusLevel",
@@ -185,9 +187,19 @@ class NakedPosition:
     alarm: bool
 
 
+@dataclass(frozen=True)
+class RoomUpdated:
+    """An account's room to its own daily loss limit and trailing drawdown, as last read;
+    `note` says what it could not be read from (no watermarks from this add-on, a failed read)."""
+
+    account: str
+    room: Room
+    note: str = ""
+
+
 TicketEvent = (
     Status | LogEntry | Busy | AccountsLoaded | QuoteUpdated | PositionUpdated
     | WorkingOrdersUpdated | Connection | AuthFailed | Selected | FillsUpdated
-    | OrderReplaced | NakedPosition
+    | OrderReplaced | NakedPosition | RoomUpdated
 )
 

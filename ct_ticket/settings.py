@@ -243,13 +243,15 @@ class Settings:
                                                 default.ask_above_quantity)),
             max_notional=max_notional,
             max_ticks_through=max(0, self._int(f"{prefix}/maxTicksThrough",
-                                               default.max_ticks_through)))
+                                               default.max_ticks_through)),
+            room_stop_ticks=max(1, self._int(f"{prefix}/roomStopTicks", default.room_stop_ticks)))
 
     def set_limits(self, kind: AccountKind, limits: Limits) -> None:
         prefix = f"safety/{kind.value}"
         self._qs.setValue(f"{prefix}/maxQuantity", limits.ask_above_quantity)
         self._qs.setValue(f"{prefix}/maxNotional", limits.max_notional)
         self._qs.setValue(f"{prefix}/maxTicksThrough", limits.max_ticks_through)
+        self._qs.setValue(f"{prefix}/roomStopTicks", limits.room_stop_ticks)
 
     def require_stop(self, kind: AccountKind) -> bool:
         """Refuse an entry without a stop-loss or an ATM template (on for live by default)."""

@@ -61,10 +61,13 @@ from ct_ticket.model import (
     instrument_problem,
     normalize_instrument,
 )
+from ct_ticket.model.room import Room
 from ct_ticket.order_edits import OrderEdits
 from ct_ticket.outcomes import Outcomes
 from ct_ticket.protection import Protection
-from ct_ticket.rails import RecentOrders, Review, review_send
+from ct_ticket.rails import RecentOrders, Review
+from ct_ticket.reviews import review_for
+from ct_ticket.rooms import Rooms
 from ct_ticket.tracking import OrderRecord, new_order_id
 from ct_ticket.wording import describe_position, request_words
 
@@ -102,6 +105,7 @@ class Ticket:
         self._position_generation = 0  # a slower, older read never overwrites a newer one
         self._read_failed = False  # a read failed and no position read has succeeded since
         self.protection = Protection(self)  # brackets, the naked-position alarm, breakeven
+        self.rooms = Rooms(self)  # each account's room to its own limits (rooms.py)
 
     # --- events -----------------------------------------------------------------------------
 
@@ -185,6 +189,7 @@ class Ticket:
             self._failed_read("Loading accounts", error)
             return self.accounts
         self.accounts = accounts
+        self.rooms.accounts_loaded(accounts)
         self._emit(Connection(True, True))
         self._emit(AccountsLoaded(accounts))
         if not accounts:
@@ -249,7 +254,12 @@ class Ticket:
         if account == self.account:
             self.working_orders = count
             self._emit(WorkingOrdersUpdated(account, count, working))
+        self.rooms.refresh_soon(account)  # with the account reads, when due
         return count
+
+    def room_of(self, account: str) -> Room:
+        """`account`'s room to its own limits as last read (the group results use it)."""
+        return self.rooms.room_of(account)
 
     def _failed_read(self, what: str, error: CrossTradeError, *, quiet: bool = False) -> None:
         self._read_failed = True
@@ -293,24 +303,12 @@ class Ticket:
         """
         if action.slot in self.in_flight or self.pending_review is not None:
             return None
-        account = order.account if order else self.account
-        kind = self.account_kind(account)
-        quote = self.quote
-        if order is not None and quote is not None and self.instrument != order.instrument and (
-                normalize_instrument(quote.instrument) != order.instrument):
-            quote = None  # another instrument's prices say nothing about this order
-        held = self.position if order is not None and self.position is not None and (
-            normalize_instrument(self.position.instrument) == order.instrument) else None
-        review = review_send(action, order, account=account, kind=kind, limits=self.limits[kind],
-                             quote=quote, recent=self.recent_orders,
-                             confirm_every_order=self.confirm_every_order,
-                             require_stop=self.require_stop.get(kind, False),
-                             position=held.signed_quantity if held else 0)
+        review = review_for(self, action, order)  # the rails, the account's own limits and room
         if review.refusal is not None:
-            self._status(StatusLevel.ERROR, review.refusal, account)
+            self._status(StatusLevel.ERROR, review.refusal, review.account)
             return None
         for note in review.notes:
-            self._status(StatusLevel.WARNING, note, account)
+            self._status(StatusLevel.WARNING, note, review.account)
         if review.needs_answer:
             self.pending_review = review
         return review

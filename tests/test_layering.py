@@ -225,3 +225,12 @@ def test_a_broken_arrow_is_caught_whichever_way_it_is_written(tmp_path: Path) ->
         "ui/relative.py imports ct_ticket.api.wire",
     ]
     assert "(UI → API: widgets reach the client only through ticket or session)" in found[-1]
+
+
+# --- room to the account's limits (issue 15): its modules are the ticket's behaviour ---------
+PARTS["Ticket"] += ("rooms.py", "reviews.py")
+
+
+def test_the_room_arithmetic_stays_in_the_model() -> None:
+    """The room, the risk and the sizes are pure model code: no Qt, no client."""
+    assert offending(files("model/room.py"), QT + HTTP) == []

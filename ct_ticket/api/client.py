@@ -45,6 +45,7 @@ from ct_ticket.model import (
     Side,
     normalize_instrument,
 )
+from ct_ticket.model.room import Watermarks
 
 __all__ = ["DEFAULT_BASE_URL", "MAX_LOOKBACK_S", "CrossTradeClient", "Timeouts",
            "account_path", "check_base_url"]
@@ -169,6 +170,18 @@ class CrossTradeClient:
     async def get_account(self, account: str) -> Account:
         """One account with its balances."""
         return await self._get(wire.parse_account_answer, account_path(account))
+
+    async def watermarks(self, account: str) -> Watermarks | None:
+        """The account's session highs and current P&L (`GET .../watermarks`, answered by
+        CrossTrade itself, even while the add-on is offline). Empty figures when the account
+        has no P&L yet; None when this add-on has no such endpoint (an older one: 404 or an
+        unknown command), which the caller takes as "room from the account fields alone"."""
+        try:
+            return await self._get(wire.parse_watermarks, account_path(account, "watermarks"))
+        except RejectedError as error:
+            if error.status == 404 or error.unknown_command:
+                return None
+            raise
 
     # --- positions --------------------------------------------------------------------------
 

@@ -151,9 +151,11 @@ class Requester:
         self._slots = _Slots()
         self.rate_limited_until = 0.0  # time.monotonic() before which CrossTrade said "wait"
         # Idle connections live long enough for the ticket's periodic reads to keep one open
-        # between clicks; calls in sequence reuse the same warm one.
-        limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=2,
-                              keepalive_expiry=120.0)
+        # between clicks; calls in sequence reuse the same warm one. Every connection may stay
+        # idle: with fewer, a burst (a group's orders) closed each connection it freed and the
+        # next order paid a new TCP + TLS set-up (three round trips instead of one).
+        limits = httpx.Limits(max_connections=MAX_CONNECTIONS,
+                              max_keepalive_connections=MAX_CONNECTIONS, keepalive_expiry=120.0)
         self.http = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,

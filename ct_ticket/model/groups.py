@@ -4,20 +4,19 @@ Pure arithmetic, no Qt and no I/O, so every rule a group's send depends on is te
 each member's quantity for a base quantity (rounded down; a member left with 0 is skipped
 and says why), the group's SIM/LIVE (its most cautious member), the words on the send buttons,
 the hedge across accounts that prop firms forbid, whether the members' positions still match
-their multipliers, and each account's room to its own daily loss limit and trailing drawdown.
+their multipliers. Each account's room to its own limits lives in model/room.py (re-exported
+here for the group code).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from enum import StrEnum
 from typing import NamedTuple
 
 from ct_ticket.model.limits import AccountKind
-from ct_ticket.model.market import Account
+from ct_ticket.model.room import Room, RoomLevel, money, room_of
 
 __all__ = [
     "AccountGroup",
@@ -138,107 +137,6 @@ def out_of_sync(group: AccountGroup, positions: Mapping[str, int]) -> tuple[str,
     base = best[1] if best else Decimal(0)
     return tuple(m.account for m in group.members if m.account not in known
                  or known[m.account] != _expected(base, m.multiplier))
-
-
-# --- room to the account's own limits ----------------------------------------------------
-
-
-class RoomLevel(StrEnum):
-    """How close an account is to a limit: fine, amber under 25 % left, red under 10 %."""
-
-    OK = "ok"
-    AMBER = "amber"
-    RED = "red"
-    UNKNOWN = "unknown"
-
-
-def money(value: float) -> str:
-    """Dollars as a trader reads them: "$1,100", "-$250", "$12.50"."""
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    whole = math.isclose(value, round(value), abs_tol=0.005)
-    return f"{sign}${value:,.0f}" if whole else f"{sign}${value:,.2f}"
-
-
-def _level(left: float | None, limit: float | None) -> RoomLevel:
-    if left is None or not limit:
-        return RoomLevel.UNKNOWN if limit is None else RoomLevel.OK
-    share = left / limit
-    return RoomLevel.RED if share < 0.10 else RoomLevel.AMBER if share < 0.25 else RoomLevel.OK
-
-
-@dataclass(frozen=True)
-class Room:
-    """How far one account is from its daily loss limit and trailing drawdown.
-
-    None means the account does not report it (unknown, never 0); a limit of 0 means the
-    account has none (CrossTrade's convention), and its room is then unlimited.
-    """
-
-    account: str
-    daily_limit: float | None
-    daily_left: float | None
-    drawdown_limit: float | None
-    drawdown_left: float | None
-    drawdown_estimated: bool = False  # no peak known: the room is at most this much
-
-    @property
-    def level(self) -> RoomLevel:
-        """The worse of the two: red beats amber beats fine; unknown only when both are."""
-        levels = {_level(self.daily_left, self.daily_limit),
-                  _level(self.drawdown_left, self.drawdown_limit)}
-        for level in (RoomLevel.RED, RoomLevel.AMBER, RoomLevel.OK):
-            if level in levels:
-                return level
-        return RoomLevel.UNKNOWN
-
-    @property
-    def text(self) -> str:
-        """ "$250 left today · $1,100 to drawdown"; unknown fields say so."""
-        if self.daily_limit is None:
-            daily = "daily loss limit unknown"
-        elif not self.daily_limit:
-            daily = "no daily loss limit"
-        else:
-            daily = f"{money(self.daily_left or 0.0)} left today"
-        if self.drawdown_limit is None:
-            drawdown = "drawdown unknown"
-        elif not self.drawdown_limit:
-            drawdown = "no trailing drawdown"
-        else:
-            at_most = "at most " if self.drawdown_estimated else ""
-            drawdown = f"{at_most}{money(self.drawdown_left or 0.0)} to drawdown"
-        return f"{daily} · {drawdown}"
-
-    def shortfalls(self, risk: float) -> list[str]:
-        """What `risk` dollars would overrun, each sentence naming both figures."""
-        found = []
-        if self.daily_limit and self.daily_left is not None and risk > self.daily_left:
-            found.append(f"{self.account}: this order risks {money(risk)} but "
-                         f"{money(self.daily_left)} is left today (daily loss limit "
-                         f"{money(self.daily_limit)})")
-        if self.drawdown_limit and self.drawdown_left is not None and risk > self.drawdown_left:
-            found.append(f"{self.account}: this order risks {money(risk)} but "
-                         f"{money(self.drawdown_left)} is left to the trailing drawdown "
-                         f"({money(self.drawdown_limit)})")
-        return found
-
-
-def room_of(account: Account, peak_pnl: float | None = None) -> Room:
-    """The room `account` has, from its own fields; `peak_pnl` from the watermarks when known."""
-    pnl: float | None = None
-    if account.realized_pnl is not None:
-        pnl = account.realized_pnl + (account.unrealized_pnl or 0.0)
-    daily_left = None
-    if account.daily_loss_limit is not None and pnl is not None:
-        daily_left = account.daily_loss_limit + pnl
-    drawdown_left, estimated = None, False
-    if account.trailing_max_drawdown is not None and pnl is not None:
-        peak = peak_pnl if peak_pnl is not None else max(pnl, 0.0)
-        estimated = peak_pnl is None
-        drawdown_left = account.trailing_max_drawdown - (max(peak, pnl) - pnl)
-    return Room(account.name, account.daily_loss_limit, daily_left,
-                account.trailing_max_drawdown, drawdown_left, estimated)
 
 
 def group_from(name: str, members: Iterable[tuple[str, Decimal]]) -> AccountGroup:

@@ -42,6 +42,9 @@ class Limits:
     ask_above_quantity: int
     max_notional: float  # quantity * point value * price, in the account's currency
     max_ticks_through: int  # how far a limit/stop may sit through the market
+    # The stop distance an order without a stop-loss is assumed to risk, per contract, when
+    # it is checked against the account's room to its daily loss limit and trailing drawdown.
+    room_stop_ticks: int = 20
 
 
 DEFAULT_LIMITS = {

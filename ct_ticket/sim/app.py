@@ -51,6 +51,8 @@ _NOT_CONNECTED = {
 _ORDER_POSTS = frozenset({
     "accounts/{account}/orders/place", "accounts/{account}/orders/flatplace",
 })
+# Answered by CrossTrade's own servers: no add-on needed (the watermarks docs say so).
+_SERVER_SIDE = frozenset({"_endpoints", "accounts/{account}/watermarks"})
 _FAULT_ERRORS = {500: "internal_error", 502: "bad_gateway", 503: "service_unavailable",
                  504: "gateway_timeout"}
 _UNAUTHORIZED = {"success": False, "error": "unauthorized", "detail": "Missing or invalid API key"}
@@ -153,7 +155,7 @@ def _answer(
         if isinstance(found, SimError):
             raise found
         route, params = found
-        if not sim.nt_connected and route.template != "_endpoints":
+        if not sim.nt_connected and route.template not in _SERVER_SIDE:
             return JSONResponse(_NOT_CONNECTED, 408), 0.0
         sim.walk_if_due()
         fault = sim.take_order_fault(params["account"]) if route.template in _ORDER_POSTS else None

@@ -36,6 +36,12 @@ class SimAccount:
     trailing_max_drawdown: float = 0.0
     max_order_size: int = 0
     max_position_size: int = 0
+    # The add-on's watermarks (the session's highs, sampled whenever the account is read, as
+    # its monitor samples them); None until the account has P&L to report.
+    pnl_high: float | None = None
+    netliq_high: float | None = None
+    unrealized_high: float | None = None
+    reported: bool = False  # the account has had P&L this session (a fill, a position)
 
     def to_api(self, unrealized: float) -> dict[str, Any]:
         """The §5 "Get one account" object (without ``success``)."""

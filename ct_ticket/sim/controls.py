@@ -1,5 +1,5 @@
 """Switches tests flip on the simulator: rejections on demand, faults of the next order POST,
-account limits and P&L, filling a resting order now, order latency.
+account limits, P&L and watermarks, filling a resting order now, order latency.
 
 ``SimControls`` is a base of ``Simulator``. The order-POST faults are taken by the app
 (``ct_ticket.sim.app``) when a place or flat-place request arrives; the rest act on the book.
@@ -150,6 +150,18 @@ class SimControls(SimViews):
             if max_position_size is not None:
                 found.max_position_size = max_position_size
 
+    def set_watermarks(self, account: str, *, pnl_high: float | None = None,
+                       netliq_high: float | None = None) -> None:
+        """Give ``account`` session highs reached earlier (a peak P&L, a peak net liquidation),
+        as the add-on's monitor would have sampled them; the account then has P&L to report."""
+        with self.lock:
+            found = self.exchange.account(account)
+            found.reported = True
+            if pnl_high is not None:
+                found.pnl_high = pnl_high
+            if netliq_high is not None:
+                found.netliq_high = netliq_high
+
     def set_position(self, account: str, instrument: str, quantity: int,
                      average_price: float) -> None:
         """Give ``account`` a position outright (signed ``quantity``: short < 0) at
@@ -167,4 +179,6 @@ class SimControls(SimViews):
     def set_realized_pnl(self, account: str, realized: float) -> None:
         """Set the account's realized P&L today (``item.realizedProfitLoss``)."""
         with self.lock:
-            self.exchange.account(account).realized = realized
+            found = self.exchange.account(account)
+            found.realized = realized
+            found.reported = True

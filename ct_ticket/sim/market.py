@@ -94,6 +94,8 @@ class Simulator(SimControls):
         # False: pnlUpdate entries carry no ``positions`` (whether the real ones do is
         # unconfirmed, §12), so a client must read positions over REST.
         self.stream_pnl_positions = True
+        # False: GET .../watermarks answers 404, as an add-on older than the endpoint does.
+        self.watermarks_supported = True
         for name, provider in _DEFAULT_ACCOUNTS:
             self.add_account(name, provider)
         for number in range(103, 103 + accounts - len(_DEFAULT_ACCOUNTS)):

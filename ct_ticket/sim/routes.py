@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ct_ticket.sim.errors import invalid_request
+from ct_ticket.sim.errors import SimError, invalid_request
 from ct_ticket.sim.market import Simulator
 from ct_ticket.sim.validation import (
     optional_instrument,
@@ -108,6 +108,16 @@ def accounts_snapshot(sim: Simulator, call: Call) -> Any:
 def get_account(sim: Simulator, call: Call) -> Any:
     """GET accounts/{account}."""
     return _ok(sim.account_api(call.params["account"]))
+
+
+def get_watermarks(sim: Simulator, call: Call) -> Any:
+    """GET accounts/{account}/watermarks: ``data`` wraps it, as the docs show; a 404 like any
+    unknown route while ``watermarks_supported`` is off (an older add-on)."""
+    if not sim.watermarks_supported:
+        path = f"/v1/api/accounts/{call.params['account']}/watermarks"
+        raise SimError(404, {"success": False, "error": "not_found",
+                             "detail": f"No route for GET {path}", "did_you_mean": []})
+    return _ok({"data": sim.watermarks_api(call.params["account"])})
 
 
 def all_positions(sim: Simulator, call: Call) -> Any:
@@ -285,6 +295,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "accounts/snapshot", accounts_snapshot),
     Route("GET", "accounts/{account}", get_account),
     Route("GET", "accounts/{account}/positions", account_positions),
+    Route("GET", "accounts/{account}/watermarks", get_watermarks),
     Route("GET", "accounts/{account}/position", get_position),
     Route("POST", "accounts/{account}/positions/close", close_position),
     Route("POST", "accounts/{account}/positions/reverse", reverse),

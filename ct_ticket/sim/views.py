@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ct_ticket.sim.book import SimPosition
+from ct_ticket.sim.book import STARTING_CASH, SimAccount, SimPosition
 from ct_ticket.sim.errors import SimError, invalid_request
 from ct_ticket.sim.exchange import Exchange
 from ct_ticket.sim.instruments import ResolvedInstrument
@@ -49,13 +49,45 @@ class SimViews:
         """The §5 account object for one account (400 invalid_account if unknown)."""
         with self.lock:
             self.settle()
-            account = self.exchange.account(name)
-            tapes = self.exchange.tapes
-            unrealized = sum(
-                p.unrealized(tapes[p.instrument.contract.root].last)
-                for p in self.exchange.book.open_positions(account.name)
-            )
+            account, unrealized = self._figures(name)
             return account.to_api(unrealized)
+
+    def _figures(self, name: str) -> tuple[SimAccount, float]:
+        """The account and its open P&L now, after sampling its watermarks."""
+        account = self.exchange.account(name)
+        tapes = self.exchange.tapes
+        positions = self.exchange.book.open_positions(account.name)
+        unrealized = sum(p.unrealized(tapes[p.instrument.contract.root].last) for p in positions)
+        account.reported = account.reported or bool(positions) or account.realized != 0
+        if account.reported:
+            total = account.realized + unrealized
+            netliq = STARTING_CASH + total
+            account.pnl_high = max(total, account.pnl_high if account.pnl_high is not None
+                                   else total)
+            account.netliq_high = max(netliq, account.netliq_high or netliq)
+            account.unrealized_high = max(unrealized, account.unrealized_high
+                                          if account.unrealized_high is not None else unrealized)
+        return account, unrealized
+
+    def watermarks_api(self, name: str) -> dict[str, Any]:
+        """GET watermarks' ``data``: the session's highs and the figures now; both objects
+        empty while the account has no P&L this session."""
+        with self.lock:
+            self.settle()
+            account, unrealized = self._figures(name)
+            data: dict[str, Any] = {"account": account.name, "watermarks": {}, "stats": {}}
+            if not account.reported:
+                return data
+            highs = {"pnlhigh": round(account.pnl_high or 0.0, 2),
+                     "netliqhigh": round(account.netliq_high or 0.0, 2),
+                     "unrealhigh": round(account.unrealized_high or 0.0, 2)}
+            total = account.realized + unrealized
+            count = len(self.exchange.book.open_positions(account.name))
+            data["watermarks"] = highs
+            data["stats"] = {"pnl": round(total, 2), "total": round(total, 2),
+                             "unrealized": round(unrealized, 2), "poscount": count,
+                             "netliq": round(STARTING_CASH + total, 2), **highs}
+            return data
 
     def accounts_api(self) -> list[dict[str, Any]]:
         """Every account object, in creation order."""

@@ -2,6 +2,8 @@
 
 These are the ticket's own warnings: a send that breaks one is held until the trader says
 "Send anyway". CrossTrade and NinjaTrader remain the real risk controls, and the dialog says so.
+The assumed stop distance is what an order without a stop-loss risks per contract in the check
+against the account's own room (its daily loss limit and trailing drawdown).
 """
 
 from __future__ import annotations
@@ -44,10 +46,16 @@ class LimitsDialog(QDialog):
         grid.addWidget(QLabel("Maximum notional ($)"), 2, 0)
         grid.addWidget(QLabel("Max ticks through the market"), 3, 0)
         grid.addWidget(QLabel("Require a stop (refuse an entry\nwithout stop-loss or ATM)"), 4, 0)
+        stop_label = QLabel("Assumed stop (ticks) for the\nroom check without a stop-loss")
+        stop_label.setToolTip("An order without a stop-loss is taken to risk this many ticks per "
+                              "contract when it is checked against the account's room to its "
+                              "daily loss limit and trailing drawdown")
+        grid.addWidget(stop_label, 5, 0)
         self.require_stop: dict[AccountKind, QCheckBox] = {}
         self.quantity: dict[AccountKind, QSpinBox] = {}
         self.notional: dict[AccountKind, QDoubleSpinBox] = {}
         self.ticks: dict[AccountKind, QSpinBox] = {}
+        self.room_stop: dict[AccountKind, QSpinBox] = {}
         for column, kind in enumerate(AccountKind, start=1):
             limits = current.get(kind, DEFAULT_LIMITS[kind])
             quantity = QSpinBox()
@@ -74,6 +82,13 @@ class LimitsDialog(QDialog):
             required.setChecked((require_stop or {}).get(kind, kind is AccountKind.LIVE))
             grid.addWidget(required, 4, column)
             self.require_stop[kind] = required
+            room_stop = QSpinBox()
+            room_stop.setRange(1, 100_000)
+            room_stop.setValue(limits.room_stop_ticks)
+            room_stop.setObjectName(f"{kind.value}RoomStopTicksField")
+            room_stop.setAccessibleName(f"{kind.value.upper()} assumed stop in ticks")
+            grid.addWidget(room_stop, 5, column)
+            self.room_stop[kind] = room_stop
         layout.addLayout(grid)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -85,7 +100,8 @@ class LimitsDialog(QDialog):
     def limits(self) -> dict[AccountKind, Limits]:
         return {kind: Limits(ask_above_quantity=self.quantity[kind].value(),
                              max_notional=self.notional[kind].value(),
-                             max_ticks_through=self.ticks[kind].value())
+                             max_ticks_through=self.ticks[kind].value(),
+                             room_stop_ticks=self.room_stop[kind].value())
                 for kind in AccountKind}
 
     def required_stops(self) -> dict[AccountKind, bool]:

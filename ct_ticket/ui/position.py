@@ -1,5 +1,6 @@
-"""The position-and-status panel's controller: the position line and the status line from the
-ticket's events, their freshness, and the exits (Close, Reverse, Cancel all, Flatten all)."""
+"""The position-and-status panel's controller: the position line, the account's room to its own
+limits and the status line from the ticket's events, their freshness, and the exits (Close,
+Reverse, Cancel all, Flatten all)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from ct_ticket.events import (
     Busy,
     NakedPosition,
     PositionUpdated,
+    RoomUpdated,
     Selected,
     Status,
     TicketEvent,
     WorkingOrdersUpdated,
 )
 from ct_ticket.model import Position
+from ct_ticket.model.room import Room
 from ct_ticket.settings import Settings
 from ct_ticket.sounds import Sound, SoundPlayer
 from ct_ticket.ticket import Ticket
@@ -75,6 +78,7 @@ class PositionPanel:
                 self.show_naked(NakedPosition(event.account, event.instrument, 0, False))
                 if self.status is not None:
                     self.show_status(self.status)  # now about another account: marked so
+                self.show_room(self.ticket.room_of(event.account) if event.account else None)
         elif isinstance(event, PositionUpdated):
             if event.position is not None:
                 self.position, self.read_at = event.position, time.monotonic()
@@ -85,6 +89,8 @@ class PositionPanel:
             self._show_position()
         elif isinstance(event, NakedPosition):
             self.show_naked(event)
+        elif isinstance(event, RoomUpdated) and event.account == self.account:
+            self.show_room(event.room, event.note)
         elif isinstance(event, Busy) and event.action in self._exits:
             # Each exit has its own slot: an order in flight never disables a way out.
             self._exits[event.action].setEnabled(not event.busy)
@@ -96,6 +102,19 @@ class PositionPanel:
         self.view.protect_button.setVisible(event.alarm)
         if event.alarm:
             self._sounds.play(Sound.ALARM)
+
+    def show_room(self, room: Room | None, note: str = "") -> None:
+        """The account's room to its own limits, coloured by level (amber under 25 % left,
+        red under 10 %); hidden while no account is chosen. `note` says what is missing."""
+        label = self.view.room_label
+        label.setVisible(room is not None)
+        if room is None:
+            return
+        label.setText(room.text)
+        set_style_property(label, "level", room.level.value)
+        tip = (f"{room.account}: room to its own daily loss limit and trailing drawdown, "
+               "from the account's fields and its watermarks.")
+        label.setToolTip(f"{tip} {note}".strip())
 
     def show_status(self, status: Status) -> None:
         """The one status line: what the ticket (or the app) last said, coloured by level; a

@@ -1,5 +1,5 @@
 """The position-and-status panel's widgets: the exits (Close, Reverse, Cancel all, Flatten all),
-the position line and the status line."""
+the position line, the account's room to its own limits, and the status line."""
 
 from __future__ import annotations
 
@@ -61,6 +61,13 @@ class PositionView(QWidget):
         self.status_line.setWordWrap(True)
         self.status_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addLayout(position_row)
+        self.room_label = QLabel("")
+        named(self.room_label, "roomLabel", "Room to the account's limits",
+              "What is left before the account's own daily loss limit and trailing drawdown "
+              "(amber under 25 %, red under 10 %)")
+        self.room_label.setWordWrap(True)
+        self.room_label.hide()  # shown once an account is chosen
+        outer.addWidget(self.room_label)
 
         # --- protecting and managing the trade ----------------------------------------------
         self.protect_button = button(

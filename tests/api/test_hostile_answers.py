@@ -35,6 +35,7 @@ ENDPOINTS: dict[str, tuple[bool, Call]] = {
     "list_accounts": (False, lambda c: c.list_accounts()),
     "verify_token": (False, lambda c: c.verify_token("ct-candidate-token-11")),
     "get_account": (False, lambda c: c.get_account("Sim101")),
+    "watermarks": (False, lambda c: c.watermarks("Sim101")),
     "positions": (False, lambda c: c.positions(include_flat=True)),
     "account_positions": (False, lambda c: c.account_positions("Sim101")),
     "position": (False, lambda c: c.position("Sim101", "MES 12-25")),
@@ -67,7 +68,9 @@ KEYS = ["orderId", "orderState", "orderAction", "action", "orderType", "quantity
         "marketPosition", "averagePrice", "instrument", "bid", "ask", "last", "tickSize",
         "pointValue", "isMarketOpen", "executions", "id", "executionId", "price", "events",
         "type", "state", "customOrderId", "orderIds", "closedPositions", "cancelledOrderIds",
-        "stopLossOrderId", "takeProfitOrderId", "did_you_mean", "quotes", "comment", "reason"]
+        "stopLossOrderId", "takeProfitOrderId", "did_you_mean", "quotes", "comment", "reason",
+        "watermarks", "stats", "pnlhigh", "netliqhigh", "unrealhigh", "total", "netliq",
+        "poscount"]
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),

@@ -398,3 +398,6 @@ def test_follow_system_theme_reapplies_on_change_and_connects_once(
         qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
         assert applied == ["light"]
         assert qapp.styleSheet() == _sheet("light")
+
+# --- room to the account's limits (issue 15): the position panel's room line is styled -------
+OBJECT_NAMES.add("roomLabel")

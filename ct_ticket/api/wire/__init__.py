@@ -4,8 +4,8 @@
 takes decoded JSON and returns a model value (ct_ticket/model/), or raises `ShapeError` when
 the JSON is not the shape CrossTrade documents. `error_fields`, `unknown_command` and
 `is_order_not_found` read failure bodies. The package is split by subject only to keep files
-small: base.py (building blocks), market.py (accounts, positions, quotes), orders.py (orders,
-lifecycles, executions, brackets).
+small: base.py (building blocks), market.py (accounts, positions, quotes, watermarks),
+orders.py (orders, lifecycles, executions, brackets).
 """
 
 from ct_ticket.api.wire.base import (
@@ -27,6 +27,7 @@ from ct_ticket.api.wire.market import (
     parse_positions,
     parse_quote,
     parse_quotes,
+    parse_watermarks,
 )
 from ct_ticket.api.wire.orders import (
     bracket_body,
@@ -66,6 +67,7 @@ __all__ = [
     "parse_positions",
     "parse_quote",
     "parse_quotes",
+    "parse_watermarks",
     "unknown_command",
     "unwrap",
 ]

@@ -20,6 +20,7 @@ from ct_ticket.api.wire.base import (
     unwrap,
 )
 from ct_ticket.model import Account, CloseResult, Position, Quote
+from ct_ticket.model.room import Watermarks
 
 __all__ = [
     "parse_account",
@@ -32,6 +33,7 @@ __all__ = [
     "parse_positions",
     "parse_quote",
     "parse_quotes",
+    "parse_watermarks",
 ]
 
 
@@ -203,3 +205,38 @@ def parse_quotes(payload: Any) -> list[Quote]:
     if not isinstance(payload, list):
         raise ShapeError("the quotes are not a list")
     return [parse_quote(item) for item in payload]
+
+
+# --- watermarks -----------------------------------------------------------------------------
+
+
+def _figures(value: Any) -> dict[str, Any]:
+    """An object of figures keyed case-insensitively (`pnlhigh`, `pnlHigh`); anything but an
+    object (null, a list, text) is no figures at all."""
+    if not isinstance(value, dict):
+        return {}
+    return {key.lower(): item for key, item in value.items() if isinstance(key, str)}
+
+
+def parse_watermarks(payload: Any) -> Watermarks:
+    """`GET .../watermarks`: `{"success": true, "data": {"account", "watermarks": {pnlhigh,
+    netliqhigh, unrealhigh}, "stats": {pnl, total, unrealized, poscount, netliq, ...}}}`.
+
+    Both objects are empty `{}` when the account has no monitor or no P&L this session: every
+    figure is then None (unknown, never 0). A high missing from `watermarks` is taken from
+    `stats`, which repeats them. An answer with neither object and no success flag is not
+    CrossTrade's (ShapeError), so a stray body never reads as "no P&L yet".
+    """
+    obj = acknowledged(json_object(payload, "watermarks"), "watermarks", "stats")
+    marks, stats = _figures(obj.get("watermarks")), _figures(obj.get("stats"))
+
+    def high(key: str) -> float | None:
+        found = json_number(marks.get(key))
+        return found if found is not None else json_number(stats.get(key))
+    count = json_number(stats.get("poscount"))
+    return Watermarks(
+        pnl_high=high("pnlhigh"), netliq_high=high("netliqhigh"),
+        unrealized_high=high("unrealhigh"), pnl=json_number(stats.get("pnl")),
+        total=json_number(stats.get("total")), unrealized=json_number(stats.get("unrealized")),
+        netliq=json_number(stats.get("netliq")),
+        position_count=int(count) if count is not None and count >= 0 else None)

@@ -1,0 +1,262 @@
+"""A group of 20 accounts against one order, side by side: the real window's ticket sends a
+MARKET order through `ticket.groups.send` to a group of 20 accounts and to a group of one, over
+the latency proxy (default RTT 40 ms, TLS with a throwaway CA) in front of a simulator with 20
+accounts and CrossTrade's rate limit ON (180/min, burst 20, shared by every request).
+
+Timed from `send` to the moment every member's POST has been answered (no row left "sending");
+the ratio of the group's median to the single order's median is the goal (<= 1.5x). Every send
+starts with the client's budget full again, the way a trader's click usually finds it, and the
+window's own periodic reads keep running throughout. The 429s are counted by the simulator:
+the goal is none at all, for the whole run (orders, follow-ups, position reads, room reads).
+
+The simulator runs in a child process (``python -m benchmarks.group --serve``), behind the same
+proxy class as ``benchmarks.netsim``, so the GUI thread never delays a forwarded byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING
+
+from benchmarks.common import (
+    Row,
+    close_window,
+    exit_now,
+    median,
+    percentile,
+    print_rows,
+    ready_window,
+    run_qt,
+)
+from benchmarks.netsim import _certificate, _Proxy, _Stamps, _tcp_socket
+
+if TYPE_CHECKING:
+    from ct_ticket.ticket import Ticket
+
+__all__ = ["main", "measure"]
+
+RTT_MS = 40.0
+MEMBERS = 20
+GOAL_RATIO = 1.5
+INSTRUMENT = "MES 12-26"
+
+
+# --- the child: simulator with 20 accounts and its rate limit, behind the proxy --------------
+
+
+async def _serve(rtt: float, folder: Path) -> None:
+    import uvicorn
+
+    from ct_ticket.sim import Simulator, create_app
+
+    sim = Simulator(seed=1, accounts=MEMBERS)  # the rate limit stays ON: 429s are counted
+    ca_path, cert, key = _certificate(folder)
+    sock = _tcp_socket()
+    config = uvicorn.Config(create_app(sim), log_level="warning", access_log=False,
+                            lifespan="off", timeout_graceful_shutdown=1,
+                            ssl_certfile=str(cert), ssl_keyfile=str(key))
+    server = uvicorn.Server(config)
+    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.005)
+    stamps = _Stamps()
+    proxy = _Proxy(sock.getsockname()[1], rtt, stamps)
+    proxy_server = await asyncio.start_server(proxy.handle, sock=_tcp_socket())
+    print(json.dumps({"proxy": proxy_server.sockets[0].getsockname()[1], "ca": str(ca_path)}),
+          flush=True)
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def control() -> None:
+        for line in sys.stdin:
+            if line.strip() == "count":
+                answered = [r.status for r in sim.requests]
+                posts = sum(r.method == "POST" for r in sim.requests)
+                print(json.dumps({"requests": len(answered), "posts": posts,
+                                  "429": answered.count(429)}), flush=True)
+            elif line.strip() == "stamps":
+                print(json.dumps(stamps.drain()), flush=True)
+        loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
+
+    threading.Thread(target=control, daemon=True).start()
+    await done
+    proxy_server.close()
+    await proxy.close_all()
+    server.should_exit = True
+    await serving
+
+
+class GroupNet:
+    """Parent-side handle of the child: its proxy URL and CA, and the simulator's counts."""
+
+    def __init__(self, rtt_ms: float) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="ct-bench-group-")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.group", "--serve", "--rtt-ms", str(rtt_ms),
+             "--folder", self._folder.name],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        info = json.loads(self._out.readline())
+        self.proxy_url = f"https://127.0.0.1:{info['proxy']}"
+        self.ca: str = info["ca"]
+
+    @property
+    def _out(self) -> IO[str]:
+        assert self._proc.stdout is not None
+        return self._proc.stdout
+
+    def counts(self) -> dict[str, int]:
+        """Requests the simulator received so far, its POSTs, and how many it answered 429."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write("count\n")
+        self._proc.stdin.flush()
+        return {key: int(value) for key, value in json.loads(self._out.readline()).items()}
+
+    def last_byte_ns(self, until_ns: int) -> int | None:
+        """perf_counter_ns of the last request's first byte at the proxy (since the previous
+        call) no later than `until_ns`, or None. Over TLS the proxy cannot read the request
+        line; during a group's send the reads wait for tokens (the orders spent them), so the
+        last first byte before the last answer is the last member's POST. The clock is
+        CLOCK_MONOTONIC, shared by every process on Linux."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write("stamps\n")
+        self._proc.stdin.flush()
+        stamps = [int(ns) for ns, _line in json.loads(self._out.readline())]
+        return max((ns for ns in stamps if ns <= until_ns), default=None)
+
+    def __enter__(self) -> GroupNet:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+        self._folder.cleanup()
+
+
+# --- the parent: the real window's ticket sends ---------------------------------------------
+
+
+async def _settled(ticket: Ticket) -> None:
+    """Until the previous send and its follow-up reads are done and the budget is full."""
+    budget = ticket.client.budget
+    while ticket.groups.busy or budget.available() < budget.burst - 0.01:
+        await asyncio.sleep(0.05)
+
+
+async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
+    """`n` sends to a group of MEMBERS and `n` to a group of one, alternating; the rows."""
+    from ct_ticket.events import Action
+    from ct_ticket.fanout import GroupResults
+    from ct_ticket.model import build_order
+    from ct_ticket.model.groups import AccountGroup, group_from
+
+    with GroupNet(rtt_ms) as net:
+        window = await ready_window(net.proxy_url, verify=net.ca)
+        ticket = window.ticket
+        names = [account.name for account in ticket.accounts][:MEMBERS]
+        if len(names) < MEMBERS:
+            raise RuntimeError(f"the simulator lists {len(names)} accounts, not {MEMBERS}")
+        many = group_from(f"all-{MEMBERS}", [(name, Decimal(1)) for name in names])
+        one = group_from("one", [("Sim101", Decimal(1))])
+        waiting: list[tuple[str, asyncio.Future[float]]] = []
+        problems: list[str] = []
+
+        def on_results(results: GroupResults) -> None:
+            if not waiting or waiting[-1][0] != results.group or waiting[-1][1].done():
+                return
+            if all(row.state != "sending" for row in results.rows):
+                waiting[-1][1].set_result(time.perf_counter())
+                problems.extend(f"{row.account}: {row.state} {row.reason}"
+                                for row in results.rows if row.state not in ("accepted",
+                                                                             "working", "filled"))
+        ticket.groups.subscribe(on_results)
+
+        spread: list[float] = []  # send -> the last member's POST at the proxy, 20 members
+
+        async def send(group: AccountGroup, side: str) -> float:
+            await _settled(ticket)
+            net.last_byte_ns(0)  # forget the reads' and earlier sends' stamps
+            order = build_order(account=group.accounts[0], instrument=INSTRUMENT, side=side,
+                                quantity=1, order_type="MARKET")
+            waiting.append((group.name, asyncio.get_running_loop().create_future()))
+            started = time.perf_counter()
+            if ticket.groups.send(group, Action.PLACE, order) is None:
+                raise RuntimeError("a group send was refused: the previous one still runs")
+            answered = await asyncio.wait_for(waiting[-1][1], 60)
+            last = net.last_byte_ns(int(answered * 1e9))
+            if len(group.members) > 1 and last is not None:
+                spread.append(last / 1e9 - started)
+            return answered - started
+
+        singles: list[float] = []
+        groups: list[float] = []
+        try:
+            for i in range(n):
+                side = "BUY" if i % 2 == 0 else "SELL"
+                # Alternate which goes first, so neither always finds the warmer pool.
+                if i % 2 == 0:
+                    singles.append(await send(one, side))
+                    groups.append(await send(many, side))
+                else:
+                    groups.append(await send(many, side))
+                    singles.append(await send(one, side))
+            await _settled(ticket)
+            await ticket.wait_idle()
+            counts = net.counts()
+        finally:
+            await close_window(window)
+    if problems:
+        raise RuntimeError(f"a member did not go through cleanly: {problems[0]}")
+    ms = 1000.0
+    s_med, g_med = median(singles), median(groups)
+    return [
+        Row("group", f"one order via groups.send: answered, median (n={n})", s_med * ms, "ms"),
+        Row("group", f"{MEMBERS} accounts via groups.send: all answered, median (n={n})",
+            g_med * ms, "ms", s_med * ms, g_med / s_med, f"<= {GOAL_RATIO}x one order",
+            g_med / s_med <= GOAL_RATIO),
+        Row("group", f"{MEMBERS} accounts: all answered, p95", percentile(groups, 95) * ms, "ms",
+            s_med * ms, percentile(groups, 95) / s_med),
+        Row("group", f"{MEMBERS} accounts: send to the last POST's first byte at the proxy "
+            "(includes RTT/2), median", median(spread) * ms, "ms"),
+        Row("group", f"429s from the simulator's bucket ({counts['requests']} requests, "
+            f"{counts['posts']} POSTs)", float(counts["429"]), "", goal="0",
+            ok=counts["429"] == 0),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m benchmarks.group [--quick] [--json]``."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer iterations")
+    parser.add_argument("--json", action="store_true", help="print rows as JSON lines")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rtt-ms", type=float, default=RTT_MS, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        asyncio.run(_serve(args.rtt_ms / 1000, args.folder))
+        return
+    n = 3 if args.quick else 9
+    print_rows(run_qt(lambda: measure(n)), args.json)
+    exit_now()
+
+
+if __name__ == "__main__":
+    main()
