@@ -89,9 +89,11 @@ class FanOut:
         """Call `listener` with every change of the results from now on."""
         self._listeners.append(listener)
 
-    def plan(self, group: AccountGroup, base: int) -> FanOutPlan:
-        """How many waves the group's send takes and about how long, said before sending."""
-        count = sum(1 for m in member_quantities(group, base) if m.quantity > 0)
+    def plan(self, group: AccountGroup, base: int | None) -> FanOutPlan:
+        """How many waves the group's send takes and about how long, said before sending
+        (`base` None: an exit, which goes to every member)."""
+        count = (len(group.members) if base is None else
+                 sum(1 for m in member_quantities(group, base) if m.quantity > 0))
         return plan(count, self.ticket.client.budget.available())
 
     @property
@@ -102,9 +104,12 @@ class FanOut:
     def send(self, group: AccountGroup, action: Action, order: OrderRequest | None = None
              ) -> asyncio.Task[Any] | None:
         """One request per member for `action` (an order's quantity is the base quantity, each
-        member's multiplied and rounded down); None when a group send is still running."""
+        member's multiplied and rounded down); None when a group send is still running.
+        The kill switch is never a group's: it stays all-accounts, sent by the ticket."""
         if self._running:
             return None
+        if action is Action.KILL_SWITCH:
+            raise ValueError("the kill switch flattens every account, never a group")
         if action.places_order and order is None:
             raise ValueError(f"{action} needs an order")
         self._running = True
@@ -123,7 +128,8 @@ class FanOut:
     def retry_failed(self) -> asyncio.Task[Any] | None:
         """Send again only to the members with a definite failure; None when there are none."""
         results, group = self.results, self._group
-        if self._running or results is None or group is None or self._order is None:
+        if self._running or results is None or group is None or (
+                results.action.places_order and self._order is None):
             return None
         targets = [row.account for row in results.rows if row.failed]
         if not targets:
@@ -169,8 +175,14 @@ class FanOut:
         try:
             text, order_id = await call_for(client, action, order, row.account, instrument)
         except CrossTradeError as error:
-            if order is None or not error.may_have_executed:
+            if not error.may_have_executed:
                 self._update(row.account, state="not sent", reason=error.trader_message)
+                return
+            if order is None:
+                # An exit whose answer was lost may have run: never retried blindly (a second
+                # Reverse would turn the position back); the position read afterwards says.
+                self._update(row.account, state="unknown", reason=(
+                    f"{error.trader_message}; see the position read afterwards"))
                 return
             self._update(row.account, state="unknown", reason=error.trader_message,
                          order_id=order.order_id or "")
