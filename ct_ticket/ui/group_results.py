@@ -88,7 +88,8 @@ class GroupResultsPanel:
             room = self.rooms.get(row.account)
             cells = [row.account, str(row.quantity) if row.quantity else "—", _state(row),
                      _position(row, results.done),
-                     room.text if room is not None else "room unknown (account not listed)"]
+                     room.text.replace(" · ", "\n") if room is not None
+                     else "room unknown\n(account not listed)"]
             level = ("error" if row.failed else "unknown" if row.state == "unknown"
                      else "warning" if row.state == "skipped" else "")
             for column, text in enumerate(cells):
@@ -102,6 +103,7 @@ class GroupResultsPanel:
                 if cell_level:
                     item.setForeground(QBrush(_colour(cell_level)))
                 table.setItem(number, column, item)
+        view.fit_rows()
         out = results.out_of_sync
         view.banner.setVisible(bool(out) and results.done)
         view.banner.setText(f"Out of sync: {', '.join(out)} — positions no longer match the "

@@ -4,6 +4,7 @@ ui/group_results.py gives them behaviour. Hidden until a group send starts."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,6 +21,7 @@ from ct_ticket.ui.widgets import button, named, tight
 __all__ = ["RESULT_COLUMNS", "GroupResultsView"]
 
 RESULT_COLUMNS = ("Account", "Qty", "State", "Position", "Room")
+_VISIBLE_ROWS_PX = 230  # beyond this the table scrolls: the ticket stays one screen tall
 
 
 class GroupResultsView(QWidget):
@@ -56,11 +58,15 @@ class GroupResultsView(QWidget):
         table.verticalHeader().setVisible(False)
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setWordWrap(False)
+        # The ticket is narrow: the state's reason and the room (two lines) wrap in the two
+        # stretching columns, so every column stays in view without scrolling sideways.
+        table.setWordWrap(True)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        table.setMinimumHeight(96)
+        for stretching in ("State", "Room"):
+            header.setSectionResizeMode(RESULT_COLUMNS.index(stretching),
+                                        QHeaderView.ResizeMode.Stretch)
         body.addWidget(table)
         self.retry_button = button("retryFailedButton", "Retry the failed ones",
                                    "Retry the failed members",
@@ -73,3 +79,11 @@ class GroupResultsView(QWidget):
         body.addLayout(actions)
         outer.addWidget(self.body)
         self.setVisible(False)
+
+    def fit_rows(self) -> None:
+        """Rows as tall as their text, the table as tall as its rows (up to a limit)."""
+        table = self.table
+        table.resizeRowsToContents()
+        rows = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        height = table.horizontalHeader().height() + rows + 2 * table.frameWidth()
+        table.setFixedHeight(min(height, _VISIBLE_ROWS_PX))

@@ -286,3 +286,54 @@ def test_the_dialog_refuses_a_bad_multiplier_and_keeps_what_was_typed(
         assert group.name == "Bad" and group.members[0].multiplier == Decimal("1.5")
     finally:
         ui.close(window)
+
+
+def test_exits_go_to_every_member_and_the_kill_switch_stays_all_accounts(
+        ui: Any, qtbot: Any, qloop: Any, served: tuple[Any, str], settings_path: Path) -> None:
+    sim = _simulator(served, accounts=4)
+    for account, size in (("Sim101", 1), ("Sim102", 2), ("Sim103", 1)):  # Sim103: no member
+        sim.set_position(account, MES, size, 6000.0)
+    settings = Settings(settings_path)
+    GroupStore(settings.store).save([group_from("Pair", [("Sim101", Decimal(1)),
+                                                         ("Sim102", Decimal(2))])])
+    settings.sync()
+    window = ui.open(served[1], settings_path)
+    try:
+        _choose_group(ui, window, "Pair")
+        ui.set_instrument(window, MES)
+        exits = window.position.view
+
+        assert ui.click_send(window, exits.reverse_button) == ""
+        rows = _rows(window)
+        assert [rows["Sim101"][3], rows["Sim102"][3]] == ["SHORT 1", "SHORT 2"]
+        assert rows["Sim101"][2] == rows["Sim102"][2] == "done: Reversed"
+
+        ui.click_send(window, exits.close_position_button)
+        rows = _rows(window)
+        assert [rows["Sim101"][3], rows["Sim102"][3]] == ["FLAT", "FLAT"]
+        assert window.group_results.view.summary_label.text() == "Pair · Close position · done"
+
+        # a group's question comes after its reads (the blast radius), not in the click
+        qtbot.mouseClick(exits.flatten_everything_button, LEFT)
+        qtbot.waitUntil(lambda: ui.open_dialog() is not None, timeout=10_000)
+        dialog = ui.open_dialog()
+        assert dialog is not None
+        question = dialog.findChild(QLabel, "confirmQuestion")
+        details = dialog.findChild(QPlainTextEdit, "confirmDetails")
+        assert question is not None and details is not None
+        assert "every member of SIM group Pair (Sim101, Sim102)" in question.text()
+        assert "Sim101: 0 position(s)" in details.toPlainText()
+        qtbot.mouseClick(dialog.confirm_button, LEFT)
+        ui.wait_idle(window)
+        assert window.group_results.view.summary_label.text() == (
+            "Pair · Flatten everything · done")
+        assert not [r for r in sim.requests if r.method == "POST" and "/Sim103/" in r.path]
+
+        window.view.kill_switch_action.trigger()  # never the group's: every account
+        qtbot.waitUntil(lambda: ui.open_dialog() is not None, timeout=10_000)
+        dialog = ui.open_dialog()
+        assert dialog is not None and dialog.windowTitle() == "Flatten ALL accounts"
+        qtbot.mouseClick(dialog.cancel_button, LEFT)
+        ui.wait_idle(window)
+    finally:
+        ui.close(window)
