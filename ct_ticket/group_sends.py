@@ -30,7 +30,14 @@ from ct_ticket.calls import read_blast_radius
 from ct_ticket.events import Action, LogEntry, Status, StatusLevel
 from ct_ticket.fanout import GroupResults
 from ct_ticket.group_review import review_group
-from ct_ticket.model import Account, AccountKind, Breach, OrderRequest, normalize_instrument
+from ct_ticket.model import (
+    Account,
+    AccountKind,
+    Breach,
+    OrderRequest,
+    instrument_problem,
+    normalize_instrument,
+)
 from ct_ticket.model.groups import AccountGroup, Room, group_kind, member_quantities, room_of
 from ct_ticket.model.risk import tick_value_of
 from ct_ticket.rails import Review, missing_stop, review_send
@@ -54,6 +61,7 @@ class GroupReview:
     plan: FanOutPlan
     members: str  # "Sim101 2, Sim102 4, Sim103 1" (exits: the accounts)
     blast_radius: tuple[str, ...] = ()
+    checked: OrderRequest | None = None  # what the rails judged: the largest member's order
 
     @property
     def needs_answer(self) -> bool:
@@ -177,7 +185,7 @@ class GroupSends:
         review = Review(action, replace(order, account=group.name), group.name, kind,
                         tuple(breaches), confirm_order=ticket.confirm_every_order and not breaches)
         return self._pending(GroupReview(review, group, ticket.groups.plan(group, order.quantity),
-                                         member_list_words(sent)))
+                                         member_list_words(sent), checked=largest))
 
     @staticmethod
     def _refusal(group: AccountGroup, order: OrderRequest, sent: list[tuple[str, int]]
@@ -212,8 +220,13 @@ class GroupSends:
 
     async def _review_exit(self, group: AccountGroup, action: Action, kind: AccountKind
                            ) -> GroupReview | None:
-        if not group.members:
-            self._say(StatusLevel.ERROR, group_refusal(group.name, "it has no members."))
+        problem = "it has no members." if not group.members else ""
+        instrument = self.ticket.instrument
+        if action in (Action.CLOSE, Action.REVERSE) and (
+                not instrument or instrument_problem(instrument)):
+            problem = "choose an instrument first."
+        if problem:
+            self._say(StatusLevel.ERROR, group_refusal(group.name, problem))
             return None
         flatten = action is Action.FLATTEN_ACCOUNT
         details: tuple[str, ...] = ()
@@ -244,8 +257,8 @@ class GroupSends:
                           f"{review.group.name}.")
                 return None
             order = review.review.order
-            if order is not None:
-                ticket.recent_orders.record(order)  # the same group order again will ask
+            if review.checked is not None:
+                ticket.recent_orders.record(review.checked)  # the same again will ask
             plan = f" ({review.plan_text})" if review.plan_text else ""
             self._say(StatusLevel.OK, f"{action.value} → group {review.group.name}: "
                       f"{review.members}{plan}…")

@@ -337,3 +337,30 @@ def test_exits_go_to_every_member_and_the_kill_switch_stays_all_accounts(
         ui.wait_idle(window)
     finally:
         ui.close(window)
+
+
+def test_the_same_group_order_again_within_seconds_is_asked_first(
+        ui: Any, qtbot: Any, qloop: Any, served: tuple[Any, str], settings_path: Path) -> None:
+    sim = _simulator(served, accounts=3)
+    settings = Settings(settings_path)
+    GroupStore(settings.store).save([group_from("Pair", [("Sim101", Decimal(1)),
+                                                         ("Sim102", Decimal(3))])])
+    settings.sync()
+    window = ui.open(served[1], settings_path)
+    try:
+        _choose_group(ui, window, "Pair")
+        _ready_market_order(ui, window, 1)
+        place = window.entry.view.place_button
+        assert ui.click_send(window, place) == ""
+        assert len(_posts(sim)) == 2
+        qtbot.mouseClick(place, LEFT)
+        qtbot.waitUntil(lambda: ui.open_dialog() is not None, timeout=10_000)
+        dialog = ui.open_dialog()
+        assert dialog is not None
+        details = dialog.findChild(QPlainTextEdit, "confirmDetails")
+        assert details is not None and "Same order twice" in details.toPlainText()
+        qtbot.mouseClick(dialog.cancel_button, LEFT)
+        ui.wait_idle(window)
+        assert len(_posts(sim)) == 2
+    finally:
+        ui.close(window)
