@@ -11,6 +11,8 @@ Rules that keep money safe:
   settled it as not placed;
 * the shared rate budget paces the members (orders go before reads), so a group larger than
   the burst goes out in waves without a single 429;
+* an entry with a stop-loss or take-profit in ticks is bracketed in each member once it filled,
+  from that member's own average (group_brackets.py); a member left unprotected says so;
 * afterwards every member's position is read, and members whose positions no longer match their
   multipliers are named (the out-of-sync banner).
 """
@@ -26,6 +28,7 @@ from ct_ticket.api.budget import FanOutPlan, plan
 from ct_ticket.api.errors import CrossTradeError
 from ct_ticket.calls import call_for
 from ct_ticket.events import Action
+from ct_ticket.group_brackets import bracket_member, needs_bracket
 from ct_ticket.model import OrderRequest, OrderState, Side
 from ct_ticket.model.groups import AccountGroup, member_quantities, out_of_sync
 from ct_ticket.tracking import OrderRecord, follow_order, look_up_order, new_order_id
@@ -53,6 +56,7 @@ class MemberResult:
     reason: str = ""
     position: int | None = None  # signed, read after the send; None: not read (yet)
     order_id: str = ""
+    unprotected: bool = False  # filled, but its bracket in ticks is not in place
 
     @property
     def failed(self) -> bool:
@@ -204,6 +208,11 @@ class FanOut:
             self._update(account, state=_STATES.get(rec.state, rec.state.lower()),
                          reason=rec.reason or "")
         await follow_order(self.ticket.client, record, changed)
+        if needs_bracket(record.request) and record.state in (OrderState.FILLED.value,
+                                                              OrderState.PART_FILLED.value):
+            bracket = await bracket_member(self.ticket.client, record.request,
+                                           record.average_price, self.ticket.quote)
+            self._update(account, reason=bracket.words, unprotected=not bracket.protected)
 
     async def _settle(self, order: OrderRequest, cause: str) -> None:
         """An unknown member is looked up by its own id; only "not placed" makes it retryable."""

@@ -9,9 +9,8 @@ ticket stays the single account's. No Qt. What it keeps:
   hedge across accounts) and every account's P&L and limits (the room per member), and adds
   the trader's own rails (limits at the largest member's quantity, the same order twice,
   confirm-every-order, require-a-stop per member);
-* an order with a bracket in ticks is refused for a group: the ticket places that bracket
-  for the one account it shows, so a member would be left unprotected (an ATM template is
-  placed by NT8 in every member);
+* a stop-loss in ticks is the risk each member's room is judged against (the fan-out then
+  brackets every member once it filled);
 * while a question is open it is the ticket's `pending_review`, so no other send starts;
 * after the fan-out the accounts are read again, so each member's room is the one left.
 """
@@ -195,11 +194,6 @@ class GroupSends:
         if not sent:
             return (f"at quantity {order.quantity} every member's share rounds down to 0 "
                     "contracts.")
-        if not order.atm_strategy and (order.stop_loss_ticks is not None
-                                       or order.take_profit_ticks is not None):
-            return ("a stop-loss or take-profit in ticks is placed for the one account the "
-                    "ticket shows, so the other members would be unprotected. Clear the SL/TP "
-                    "ticks and use an ATM template (NT8 places it in every member).")
         return None
 
     def _stop_missing(self, group: AccountGroup, order: OrderRequest,
@@ -288,9 +282,13 @@ class GroupSends:
         summary = group_summary(results.group, results.action,
                                 ((row.account, row.state) for row in results.rows))
         bad = any(row.failed or row.state == "unknown" for row in results.rows)
+        naked = [row.account for row in results.rows if row.unprotected]
+        if naked:
+            summary += f". NOT protected: {', '.join(naked)}"
         if results.out_of_sync:
             summary += f". Out of sync: {', '.join(results.out_of_sync)}"
-        self._say(StatusLevel.ERROR if bad or results.out_of_sync else StatusLevel.OK, summary)
+        self._say(StatusLevel.ERROR if bad or naked or results.out_of_sync else StatusLevel.OK,
+                  summary)
         # Afterwards: each member's room as it is now, and the shown account's position.
         self.ticket.keep(asyncio.ensure_future(self._after()))
 

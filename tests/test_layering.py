@@ -34,7 +34,7 @@ PARTS: dict[str, tuple[str, ...]] = {
 }
 
 # --- account groups in the window: the send's review and the groups kept in the settings -----
-PARTS["Ticket"] += ("group_sends.py",)
+PARTS["Ticket"] += ("group_sends.py", "group_brackets.py")
 PARTS["Settings"] += ("group_store.py",)
 
 # (importer, imported, why): imports that must not exist.
@@ -164,7 +164,7 @@ NO_QT = [
 ]
 
 # --- account groups in the window ------------------------------------------------------------
-NO_QT += ["group_sends.py", "group_store.py"]
+NO_QT += ["group_sends.py", "group_brackets.py", "group_store.py"]
 
 
 @pytest.mark.parametrize("name", NO_QT)

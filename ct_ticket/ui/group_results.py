@@ -90,7 +90,8 @@ class GroupResultsPanel:
                      _position(row, results.done),
                      room.text.replace(" · ", "\n") if room is not None
                      else "room unknown\n(account not listed)"]
-            level = ("error" if row.failed else "unknown" if row.state == "unknown"
+            level = ("error" if row.failed or row.unprotected
+                     else "unknown" if row.state == "unknown"
                      else "warning" if row.state == "skipped" else "")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -364,3 +364,29 @@ def test_the_same_group_order_again_within_seconds_is_asked_first(
         assert len(_posts(sim)) == 2
     finally:
         ui.close(window)
+
+
+def test_a_group_entry_with_ticks_is_bracketed_in_every_member_from_its_own_fill(
+        ui: Any, qtbot: Any, qloop: Any, served: tuple[Any, str], settings_path: Path) -> None:
+    sim = _simulator(served, accounts=3)
+    settings = Settings(settings_path)
+    GroupStore(settings.store).save([group_from("Pair", [("Sim101", Decimal(1)),
+                                                         ("Sim102", Decimal(2))])])
+    settings.sync()
+    window = ui.open(served[1], settings_path)
+    try:
+        _choose_group(ui, window, "Pair")
+        _ready_market_order(ui, window, 1)
+        window.entry.view.stop_loss_ticks_field.setValue(8)
+        window.entry.view.take_profit_ticks_field.setValue(16)
+        assert ui.click_send(window, window.entry.view.place_button) == ""
+        brackets = {r.path.split("/")[4]: r.json for r in sim.requests
+                    if r.method == "POST" and r.path.endswith("/cancel_and_bracket")}
+        assert set(brackets) == {"Sim101", "Sim102"}
+        assert [brackets[a]["quantity"] for a in ("Sim101", "Sim102")] == [1, 2]
+        rows = _rows(window)
+        for account in ("Sim101", "Sim102"):
+            assert rows[account][2].startswith("filled: Bracket")
+            assert rows[account][2].endswith("placed")
+    finally:
+        ui.close(window)
