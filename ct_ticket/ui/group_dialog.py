@@ -38,6 +38,7 @@ __all__ = ["GroupDialog"]
 class _Draft:
     name: str
     members: list[tuple[str, str]] = field(default_factory=list)  # account, multiplier as typed
+    original: str = ""  # the name it was saved under ("" for a new group)
 
 
 class GroupDialog(QDialog):
@@ -50,7 +51,7 @@ class GroupDialog(QDialog):
         self.setWindowTitle("Account groups")
         self.setModal(True)
         self._drafts = [_Draft(g.name, [(m.account, format(m.multiplier, "f"))
-                                        for m in g.members]) for g in groups]
+                                        for m in g.members], g.name) for g in groups]
         self._current = -1
         self._result: tuple[AccountGroup, ...] = ()
 
@@ -272,3 +273,8 @@ class GroupDialog(QDialog):
     def groups(self) -> tuple[AccountGroup, ...]:
         """The groups as saved (empty before Save)."""
         return self._result
+
+    def renamed(self) -> dict[str, str]:
+        """Old name → new name of every saved group the trader renamed."""
+        return {d.original: d.name.strip() for d in self._drafts
+                if d.original and d.original != d.name.strip()}

@@ -9,6 +9,7 @@ to each other only through the ticket's events.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Coroutine
 from typing import Any
 
@@ -280,6 +281,10 @@ class TicketWindow(QMainWindow):
         if await ask(dialog):
             store.save(dialog.groups())
             self.settings.sync()
+            chosen = self.entry.form.group  # a renamed group stays chosen under its new name
+            if chosen is not None and chosen.name in dialog.renamed():
+                self.entry.form.group = dataclasses.replace(
+                    chosen, name=dialog.renamed()[chosen.name])
             self.entry.show_groups()
             self.show_status(Status(StatusLevel.OK, f"Account groups saved: "
                                     f"{len(dialog.groups())} group(s)."))

@@ -168,6 +168,8 @@ def test_group_of_three_sends_three_orders_names_the_rejection_and_retries_only_
         assert rows["Sim103"][2] == "filled" and rows["Sim103"][3] == "LONG 1"
         assert not panel.banner.isVisible()
         assert not panel.retry_button.isEnabled()
+        qtbot.mouseClick(panel.toggle_button, LEFT)  # collapsible
+        assert not panel.body.isVisible() and panel.toggle_button.text() == "▸ Group results"
     finally:
         ui.close(window)
 
@@ -284,6 +286,17 @@ def test_the_dialog_refuses_a_bad_multiplier_and_keeps_what_was_typed(
         qtbot.waitUntil(lambda: picker.findData("Bad", GROUP_ROLE) >= 0, timeout=5_000)
         [group] = GroupStore(window.settings.store).groups()
         assert group.name == "Bad" and group.members[0].multiplier == Decimal("1.5")
+
+        # renamed while chosen, it stays chosen under its new name
+        _choose_group(ui, window, "Bad")
+        dialog = _open_groups_dialog(qtbot, window)
+        assert dialog.name_field.text() == "Bad"
+        ui.type_keys(dialog.name_field, "Good")
+        qtbot.mouseClick(dialog.save_button, LEFT)
+        qtbot.waitUntil(lambda: picker.findData("Good", GROUP_ROLE) >= 0, timeout=5_000)
+        assert picker.findData("Bad", GROUP_ROLE) < 0
+        assert chosen_group(picker) == "Good"
+        assert window.sending.group is not None and window.sending.group.name == "Good"
     finally:
         ui.close(window)
 
