@@ -11,6 +11,8 @@ Rules that keep money safe:
   settled it as not placed;
 * the shared rate budget paces the members (orders go before reads), so a group larger than
   the burst goes out in waves without a single 429;
+* an entry with a stop-loss or take-profit in ticks is bracketed in each member once it filled,
+  from that member's own average (group_brackets.py); a member left unprotected says so;
 * afterwards every member's position is read, and members whose positions no longer match their
   multipliers are named (the out-of-sync banner).
 """
@@ -26,6 +28,7 @@ from ct_ticket.api.budget import FanOutPlan, plan
 from ct_ticket.api.errors import CrossTradeError
 from ct_ticket.calls import call_for
 from ct_ticket.events import Action
+from ct_ticket.group_brackets import bracket_member, needs_bracket
 from ct_ticket.model import OrderRequest, OrderState, Side
 from ct_ticket.model.groups import AccountGroup, member_quantities, out_of_sync
 from ct_ticket.tracking import OrderRecord, follow_order, look_up_order, new_order_id
@@ -53,6 +56,7 @@ class MemberResult:
     reason: str = ""
     position: int | None = None  # signed, read after the send; None: not read (yet)
     order_id: str = ""
+    unprotected: bool = False  # filled, but its bracket in ticks is not in place
 
     @property
     def failed(self) -> bool:
@@ -89,9 +93,11 @@ class FanOut:
         """Call `listener` with every change of the results from now on."""
         self._listeners.append(listener)
 
-    def plan(self, group: AccountGroup, base: int) -> FanOutPlan:
-        """How many waves the group's send takes and about how long, said before sending."""
-        count = sum(1 for m in member_quantities(group, base) if m.quantity > 0)
+    def plan(self, group: AccountGroup, base: int | None) -> FanOutPlan:
+        """How many waves the group's send takes and about how long, said before sending
+        (`base` None: an exit, which goes to every member)."""
+        count = (len(group.members) if base is None else
+                 sum(1 for m in member_quantities(group, base) if m.quantity > 0))
         return plan(count, self.ticket.client.budget.available())
 
     @property
@@ -102,9 +108,12 @@ class FanOut:
     def send(self, group: AccountGroup, action: Action, order: OrderRequest | None = None
              ) -> asyncio.Task[Any] | None:
         """One request per member for `action` (an order's quantity is the base quantity, each
-        member's multiplied and rounded down); None when a group send is still running."""
+        member's multiplied and rounded down); None when a group send is still running.
+        The kill switch is never a group's: it stays all-accounts, sent by the ticket."""
         if self._running:
             return None
+        if action is Action.KILL_SWITCH:
+            raise ValueError("the kill switch flattens every account, never a group")
         if action.places_order and order is None:
             raise ValueError(f"{action} needs an order")
         self._running = True
@@ -123,7 +132,8 @@ class FanOut:
     def retry_failed(self) -> asyncio.Task[Any] | None:
         """Send again only to the members with a definite failure; None when there are none."""
         results, group = self.results, self._group
-        if self._running or results is None or group is None or self._order is None:
+        if self._running or results is None or group is None or (
+                results.action.places_order and self._order is None):
             return None
         targets = [row.account for row in results.rows if row.failed]
         if not targets:
@@ -169,8 +179,14 @@ class FanOut:
         try:
             text, order_id = await call_for(client, action, order, row.account, instrument)
         except CrossTradeError as error:
-            if order is None or not error.may_have_executed:
+            if not error.may_have_executed:
                 self._update(row.account, state="not sent", reason=error.trader_message)
+                return
+            if order is None:
+                # An exit whose answer was lost may have run: never retried blindly (a second
+                # Reverse would turn the position back); the position read afterwards says.
+                self._update(row.account, state="unknown", reason=(
+                    f"{error.trader_message}; see the position read afterwards"))
                 return
             self._update(row.account, state="unknown", reason=error.trader_message,
                          order_id=order.order_id or "")
@@ -192,6 +208,11 @@ class FanOut:
             self._update(account, state=_STATES.get(rec.state, rec.state.lower()),
                          reason=rec.reason or "")
         await follow_order(self.ticket.client, record, changed)
+        if needs_bracket(record.request) and record.state in (OrderState.FILLED.value,
+                                                              OrderState.PART_FILLED.value):
+            bracket = await bracket_member(self.ticket.client, record.request,
+                                           record.average_price, self.ticket.quote)
+            self._update(account, reason=bracket.words, unprotected=not bracket.protected)
 
     async def _settle(self, order: OrderRequest, cause: str) -> None:
         """An unknown member is looked up by its own id; only "not placed" makes it retryable."""

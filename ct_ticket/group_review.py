@@ -27,7 +27,7 @@ def room_breaches(accounts: Mapping[str, Account], quantities: Mapping[str, int]
         if known is None or quantity <= 0:
             continue
         for text in room_of(known).shortfalls(quantity * risk_per_contract):
-            breaches.append(Breach("room", text + "."))
+            breaches.append(Breach("Room to the account's limits", text + "."))
     return breaches
 
 
@@ -46,7 +46,7 @@ def review_group(action: Action, order: OrderRequest, group: AccountGroup, kind:
     hedge = opposite_sides(after)
     if hedge is not None:
         longs, shorts = hedge
-        breaches.append(Breach("opposite", (
+        breaches.append(Breach("Opposite positions across accounts", (
             f"This would leave {', '.join(longs)} long and {', '.join(shorts)} short in "
             f"{order.instrument}: prop firms forbid hedging across accounts.")))
     return Review(action, order, group.name, kind, breaches=tuple(breaches))

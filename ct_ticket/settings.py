@@ -292,3 +292,10 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self._str("connection/baseUrl")
+
+    # --- stores kept beside these settings (group_store.py) ---------------------------------
+
+    @property
+    def store(self) -> QSettings:
+        """The QSettings these values live in, for the stores kept beside this module."""
+        return self._qs

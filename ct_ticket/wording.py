@@ -275,3 +275,53 @@ def naked_words(uncovered: int, instrument: str) -> str:
     """The alarm's line: how much of the position no working stop covers."""
     return (f"NO STOP: {uncovered} {instrument} unprotected — Protect places a stop "
             "and a target")
+
+
+# --- account groups (the window half: review, confirmation, results) ----------------------
+
+
+def member_list_words(quantities: Iterable[tuple[str, int]]) -> str:
+    """ "Sim101 2, Sim102 4, Sim103 1": each member and what it trades."""
+    return ", ".join(f"{account} {quantity}" for account, quantity in quantities)
+
+
+def group_question(review: Review, members: str, plan_text: str,
+                   blast_radius: Sequence[str] = ()) -> Question:
+    """The dialog that asks a group's `review` (its `account` is the group's name): a held
+    order names the rules it breaks, a confirmation lists the members and their quantities, a
+    group flatten lists what it would close; the waves are said whenever there is more than
+    one ("25 accounts: 2 waves, about 2 s")."""
+    order, kind, name = review.order, review.kind.value.upper(), review.account
+    said = f" ({plan_text})" if plan_text else ""
+    if order is not None and review.breaches:
+        broken = ", ".join(dict.fromkeys(b.rule.lower() for b in review.breaches))
+        return Question("Group order held by a safety rail",
+                        f"{kind} group {name}: {describe_order(order)} breaks {broken}.{said}",
+                        "Send anyway", tuple(f"{b.rule}: {b.message}" for b in review.breaches))
+    if order is not None:
+        return Question("Confirm group order",
+                        f"{action_prefix(review.action)}{describe_order(order)} to {kind} group "
+                        f"{name}: {members}?{said}", f"Send to {name}")
+    return Question(f"{review.action.value}: group {name}",
+                    f"{review.action.value} in every member of {kind} group {name} "
+                    f"({members})?{said}", review.action.value, tuple(blast_radius))
+
+
+def group_refusal(group: str, problem: str) -> str:
+    """Why a group's send is not sent at all."""
+    return f"Not sent to group {group}: {problem}"
+
+
+def group_summary(group: str, action: Action, states: Iterable[tuple[str, str]]) -> str:
+    """ "Trio, Place: 2 filled, 1 rejected (Sim103)": a group's send once every member ended;
+    the accounts are named for every state but the good ones."""
+    by_state: dict[str, list[str]] = {}
+    for account, state in states:
+        by_state.setdefault(state, []).append(account)
+    good = {"filled", "accepted", "working", "done", "skipped"}
+    parts = [f"{len(accounts)} {state}" + ("" if state in good else f" ({', '.join(accounts)})")
+             for state, accounts in by_state.items()]
+    return f"{group}, {action.value}: " + ", ".join(parts)
+
+
+__all__ += ["group_question", "group_refusal", "group_summary", "member_list_words"]

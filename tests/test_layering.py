@@ -33,6 +33,10 @@ PARTS: dict[str, tuple[str, ...]] = {
     "Sim": ("sim/",),
 }
 
+# --- account groups in the window: the send's review and the groups kept in the settings -----
+PARTS["Ticket"] += ("group_sends.py", "group_brackets.py")
+PARTS["Settings"] += ("group_store.py",)
+
 # (importer, imported, why): imports that must not exist.
 NEVER: tuple[tuple[str, str, str], ...] = (
     ("Model", "UI", "the model knows no screen"),
@@ -158,6 +162,9 @@ NO_QT = [
     "api",
     "sim",
 ]
+
+# --- account groups in the window ------------------------------------------------------------
+NO_QT += ["group_sends.py", "group_brackets.py", "group_store.py"]
 
 
 @pytest.mark.parametrize("name", NO_QT)

@@ -19,12 +19,15 @@ from ct_ticket.events import (
     StatusLevel,
     TicketEvent,
 )
+from ct_ticket.group_store import GroupStore
 from ct_ticket.model import Account, OrderRequest, OrderValidationError, Side, instrument_problem
 from ct_ticket.model import normalize_instrument as normalized
+from ct_ticket.model.groups import AccountGroup, group_kind
 from ct_ticket.model.risk import size_from_risk, tick_value_of
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.entry_view import EntryView
+from ct_ticket.ui.group_picker import chosen_group, select_group, show_groups
 from ct_ticket.ui.order_form import OrderForm, select_data
 from ct_ticket.ui.sending import Sender, Spawn
 from ct_ticket.ui.shortcuts import QUANTITY_PRESETS
@@ -46,6 +49,7 @@ class OrderEntry:
         self.sender = sender
         self.spawn = spawn
         self.form = OrderForm(view)
+        self.groups = GroupStore(settings.store)  # the trader's account groups
         self.reads_enabled = False  # the window's first load reads; selections read after it
         self.quote_at: float | None = None  # monotonic time of the last quote shown
         self._on_side = on_side
@@ -155,7 +159,9 @@ class OrderEntry:
         elif isinstance(event, QuoteUpdated):
             self._show_quote(event)
         elif isinstance(event, Selected):
-            self.form.kind = event.kind
+            group = self.form.group
+            self.form.kind = (group_kind(group, self.ticket.account_kind).value
+                              if group is not None else event.kind)
             self.form.update_send_labels()
         elif isinstance(event, Busy) and event.action is not None and (
                 event.action.slot == Action.PLACE.slot):
@@ -163,13 +169,29 @@ class OrderEntry:
                 button.setEnabled(not event.busy)
 
     def _show_accounts(self, accounts: tuple[Account, ...]) -> None:
+        """The accounts, then the groups; the choice stays (a group first chosen in an earlier
+        session is chosen again, as the account is)."""
         picker = self.view.account_picker
+        group = self.form.group.name if self.form.group is not None else (
+            self.groups.chosen if not picker.count() else "")
         previous = self.form.current_account() or self.settings.account
         picker.clear()
         for account in accounts:
             label = account.name + (f"  ({account.provider})" if account.provider else "")
             picker.addItem(label, account.name)
-        select_data(picker, previous)
+        show_groups(picker, self.groups.groups())
+        if not (group and select_group(picker, group)):
+            select_data(picker, self.settings.account if group else previous)
+
+    def show_groups(self) -> None:
+        """The groups were edited: list them again, keep the choice when it still exists."""
+        self._show_accounts(self.ticket.accounts)
+        self.selection_changed()
+
+    def chosen_group(self) -> AccountGroup | None:
+        """The group chosen in the picker, as the settings keep it now."""
+        name = chosen_group(self.view.account_picker)
+        return self.groups.find(name) if name else None
 
     def _show_quote(self, event: QuoteUpdated) -> None:
         view, quote = self.view, event.quote
@@ -210,6 +232,8 @@ class OrderEntry:
     def selection_changed(self) -> None:
         """Point the ticket at the picked account and instrument; read what changed."""
         view, form, ticket = self.view, self.form, self.ticket
+        group = form.group = self.sender.group = self.chosen_group()
+        self.groups.chosen = group.name if group is not None else ""
         account, instrument = form.current_account(), form.current_instrument()
         if view.instrument_picker.currentText() != instrument and not instrument_problem(
                 instrument):
@@ -220,7 +244,7 @@ class OrderEntry:
         if changed_instrument:
             form.quote = None
         ticket.select(account, instrument)
-        if account:
+        if account and group is None:
             self.settings.account = account
         if not instrument_problem(instrument):
             self.settings.instrument = instrument

@@ -8,6 +8,7 @@ from decimal import Decimal
 from PySide6.QtWidgets import QComboBox
 
 from ct_ticket.model import (
+    AccountKind,
     OrderProblem,
     OrderRequest,
     OrderType,
@@ -20,6 +21,7 @@ from ct_ticket.model import (
     needs_stop_price,
     normalize_instrument,
 )
+from ct_ticket.model.groups import AccountGroup, group_label
 from ct_ticket.model.risk import risk_reward, tick_value_of
 from ct_ticket.model.typed import read_price, typed_problem
 from ct_ticket.ui.entry_view import EntryView
@@ -49,9 +51,14 @@ class OrderForm:
         self.view = view
         self.side = Side.BUY
         self.quote: Quote | None = None  # the chosen instrument's, as the last event carried
-        self.kind = ""  # "sim" / "live" of the chosen account, from the ticket's selection
+        self.kind = ""  # "sim" / "live" of the chosen account (a group: its most cautious)
+        self.group: AccountGroup | None = None  # chosen in the account picker
 
     def current_account(self) -> str:
+        """The chosen account; with a group chosen, its first member (the one the position,
+        orders and quote panels show)."""
+        if self.group is not None:
+            return self.group.accounts[0] if self.group.members else ""
         picker = self.view.account_picker
         data = picker.currentData()
         return data if isinstance(data, str) else picker.currentText().strip()
@@ -201,6 +208,11 @@ class OrderForm:
         to their width (a line rather breaks before the order type)."""
         words, view = self.words(), self.view
         tag = send_tag(self.kind or "live", self.current_account())
+        if self.group is not None:  # "LIVE Apex-all · 3 accounts · 5 MES" above the order
+            quantity = view.quantity_field.value()
+            root = self.current_instrument().split(" ")[0]
+            tag = group_label(self.group, AccountKind(self.kind or "live"),
+                              int(quantity) if quantity is not None else 0, root) + "\n"
         breaking = self.order_type().short_label
         view.flatten_place_text.set_text(flatten_place_label(tag, words).replace("&&", "&"),
                                          breaking)

@@ -1,6 +1,10 @@
 """Asking before sending: the ticket reviews an action, this asks the trader what the review
 says must be asked (in a window-modal dialog that never blocks the loop) and passes the answer
-back. Every panel's send buttons go through here."""
+back. Every panel's send buttons go through here.
+
+With a group chosen in the account picker, every send but the kill switch (which stays
+all-accounts) goes to the group instead: reviewed by `GroupSends`, asked the same way, then one
+fan-out through `ticket.groups`."""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from ct_ticket.events import Action, Status, StatusLevel
+from ct_ticket.group_sends import GroupReview, GroupSends
 from ct_ticket.model import OrderRequest
+from ct_ticket.model.groups import AccountGroup
 from ct_ticket.rails import Review
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.dialogs import ConfirmDialog, ask
-from ct_ticket.wording import question_for
+from ct_ticket.wording import Question, group_question, question_for
 
 __all__ = ["Sender", "Spawn"]
 
@@ -29,6 +35,8 @@ class Sender:
         self.parent = parent
         self.ticket = ticket
         self.spawn = spawn
+        self.group: AccountGroup | None = None  # chosen in the account picker: sends fan out
+        self.groups = GroupSends(ticket)
 
     def send(self, action: Action, order: OrderRequest | None = None) -> None:
         """Send `action` exactly once, after asking whatever the ticket's review says.
@@ -36,6 +44,9 @@ class Sender:
         Synchronous up to the question: the review is pending from this click on, so a second
         click finds it pending and does nothing.
         """
+        if self.group is not None and action is not Action.KILL_SWITCH:
+            self.send_group(self.group, action, order)
+            return
         review = self.ticket.review(action, order)
         if review is None:
             return
@@ -52,11 +63,37 @@ class Sender:
                 self.ticket.publish(Status(StatusLevel.OK, "Reading what would be closed…"))
                 details = await self.ticket.blast_radius(
                     all_accounts=review.action is Action.KILL_SWITCH)
-            question = question_for(review, details)
-            dialog = ConfirmDialog(self.parent, question.title, question.text,
-                                   details=list(question.details) or None,
-                                   confirm_text=question.confirm_text,
-                                   require_word=question.require_word)
-            approved = await ask(dialog)
+            approved = await self._confirm(question_for(review, details))
         finally:
             self.ticket.decide(review, approved)
+
+    async def _confirm(self, question: Question) -> bool:
+        dialog = ConfirmDialog(self.parent, question.title, question.text,
+                               details=list(question.details) or None,
+                               confirm_text=question.confirm_text,
+                               require_word=question.require_word)
+        return await ask(dialog)
+
+    # --- groups -----------------------------------------------------------------------------
+
+    def send_group(self, group: AccountGroup, action: Action,
+                   order: OrderRequest | None = None) -> None:
+        """One fan-out of `action` to `group`, after its review; a click while the group's
+        last send is still going out is refused with a message (claimed synchronously)."""
+        if self.groups.claim():
+            self.spawn(self._group(group, action, order))
+
+    async def _group(self, group: AccountGroup, action: Action,
+                     order: OrderRequest | None) -> None:
+        review: GroupReview | None = None
+        approved = False
+        try:
+            review = await self.groups.review(group, action, order)
+            if review is not None:
+                approved = not review.needs_answer or await self._confirm(group_question(
+                    review.review, review.members, review.plan_text, review.blast_radius))
+        finally:
+            if review is None:
+                self.groups.release()
+            else:
+                self.groups.decide(review, approved)

@@ -9,6 +9,7 @@ to each other only through the ticket's events.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Coroutine
 from typing import Any
 
@@ -27,12 +28,15 @@ from ct_ticket.events import (
 )
 from ct_ticket.feed import Feed
 from ct_ticket.model import AccountKind, Side, instrument_problem
+from ct_ticket.model.groups import group_kind
 from ct_ticket.settings import Settings
 from ct_ticket.sounds import SoundPlayer
 from ct_ticket.ticket import Ticket
 from ct_ticket.ui.activity import ActivityPanel
 from ct_ticket.ui.dialogs import ask
 from ct_ticket.ui.entry import OrderEntry
+from ct_ticket.ui.group_dialog import GroupDialog
+from ct_ticket.ui.group_results import GroupResultsPanel
 from ct_ticket.ui.header import HeaderPanel
 from ct_ticket.ui.limits_dialog import LimitsDialog
 from ct_ticket.ui.orders import OrdersPanel
@@ -75,6 +79,7 @@ class TicketWindow(QMainWindow):
                                 on_side=self._tint, on_reload=self.reload)
         self.position = PositionPanel(view.position_view, ticket, self.sending, settings,
                                       self.sounds)
+        self.group_results = GroupResultsPanel(view.group_results_view, self.sending.groups)
         self.orders = OrdersPanel(view.orders_view, ticket, settings)
         self.activity = ActivityPanel(view.activity_view, ticket, self.sounds)
         ticket.subscribe(self._on_event)
@@ -103,6 +108,7 @@ class TicketWindow(QMainWindow):
         view.repeat_action.triggered.connect(entry.repeat_last_order)
         view.quit_action.triggered.connect(self.close)
         view.limits_action.triggered.connect(lambda: self._spawn(self.edit_limits()))
+        view.groups_action.triggered.connect(lambda: self._spawn(self.edit_groups()))
         view.sounds_action.toggled.connect(self._set_sounds)
         view.always_on_top_toggle.toggled.connect(self.set_always_on_top)
         view.confirm_orders_toggle.toggled.connect(self._set_confirm_orders)
@@ -144,10 +150,15 @@ class TicketWindow(QMainWindow):
 
     def _on_event(self, event: TicketEvent) -> None:
         if isinstance(event, Selected):
+            # With a group chosen its most cautious member decides the badge and the frame.
+            group = self.sending.group
+            kind = group_kind(group, self.ticket.account_kind).value if group else event.kind
             set_style_property(self.view.ticket_root, "accountKind",
-                               event.kind if event.account else "")
-            label = event.kind.upper()
-            self.setWindowTitle(f"{self._base_title()} — {label} {event.account}"
+                               kind if event.account else "")
+            if group is not None:
+                self.header.show_kind(kind)  # the header drew the first member's kind
+            chosen = f"group {group.name}" if group is not None else event.account
+            self.setWindowTitle(f"{self._base_title()} — {kind.upper()} {chosen}"
                                 if event.account else self._base_title())
             if self.feed is not None and not instrument_problem(event.instrument):
                 self.feed.follow(event.instrument)
@@ -262,6 +273,21 @@ class TicketWindow(QMainWindow):
                 self.settings.set_require_stop(kind, dialog.required_stops()[kind])
             self.apply_rules()
             self.show_status(Status(StatusLevel.OK, "Safety limits saved."))
+
+    async def edit_groups(self) -> None:
+        """The account groups dialog; saved groups are offered in the account picker at once."""
+        store = self.entry.groups
+        dialog = GroupDialog(self, store.groups(), tuple(a.name for a in self.ticket.accounts))
+        if await ask(dialog):
+            store.save(dialog.groups())
+            self.settings.sync()
+            chosen = self.entry.form.group  # a renamed group stays chosen under its new name
+            if chosen is not None and chosen.name in dialog.renamed():
+                self.entry.form.group = dataclasses.replace(
+                    chosen, name=dialog.renamed()[chosen.name])
+            self.entry.show_groups()
+            self.show_status(Status(StatusLevel.OK, f"Account groups saved: "
+                                    f"{len(dialog.groups())} group(s)."))
 
     def _set_confirm_orders(self, on: bool) -> None:
         self.settings.confirm_orders = on

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QMainWindow, QVBoxLayout, 
 from ct_ticket.ui import theme
 from ct_ticket.ui.activity_view import ActivityView
 from ct_ticket.ui.entry_view import EntryView
+from ct_ticket.ui.group_results_view import GroupResultsView
 from ct_ticket.ui.header_view import HeaderView
 from ct_ticket.ui.orders_view import OrdersView
 from ct_ticket.ui.position_view import PositionView
@@ -37,10 +38,12 @@ class WindowView:
         self.header_view = HeaderView()
         self.entry_view = EntryView()
         self.position_view = PositionView()
+        self.group_results_view = GroupResultsView()  # appears with a group's first send
         self.orders_view = OrdersView()
         self.activity_view = ActivityView()
         for view, stretch in ((self.header_view, 0), (self.entry_view, 0),
-                              (self.position_view, 0), (self.orders_view, 0),
+                              (self.position_view, 0), (self.group_results_view, 0),
+                              (self.orders_view, 0),
                               (self.activity_view, 1)):
             self.panels.addWidget(view, stretch)
 
@@ -62,13 +65,15 @@ class WindowView:
         self.repeat_action = QAction(theme.icon("repeat"), "&Repeat last order", window)
         self.repeat_action.setShortcut(QKeySequence(SHORTCUTS["repeat"]))
         self.limits_action = QAction("Safety &limits…", window)
+        self.groups_action = QAction("Account &groups…", window)
         self.sounds_action = QAction(theme.icon("sound"), "&Sounds (accepted, rejected, "
                                      "disconnected)", window)
         self.sounds_action.setCheckable(True)
         self.quit_action = QAction("&Quit", window)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         for action in (self.token_action, self.repeat_action, self.limits_action,
-                       self.sounds_action, self.kill_switch_action, self.quit_action):
+                       self.groups_action, self.sounds_action, self.kill_switch_action,
+                       self.quit_action):
             menu.addAction(action)
 
         # Tab walks the ticket top to bottom as it reads.

@@ -1,0 +1,127 @@
+"""The group results panel's controller: one row per member of the group's last send (account,
+quantity, state with its reason, position afterwards, room to its own limits), the out-of-sync
+banner naming the members out of step, and "Retry the failed ones" (enabled only when a member
+failed definitely and nothing is in flight). Draws only what `GroupResults` and the accounts
+as last read say; a figure nobody reported is shown as unknown, never 0."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtWidgets import QApplication, QTableWidgetItem
+
+from ct_ticket.fanout import GroupResults, MemberResult
+from ct_ticket.group_sends import GroupSends
+from ct_ticket.model.groups import Room, RoomLevel
+from ct_ticket.ui.group_results_view import RESULT_COLUMNS, GroupResultsView
+
+__all__ = ["GroupResultsPanel"]
+
+# The QSS's status colours (resources/theme), for table cells the sheet cannot reach.
+_COLOURS = {
+    "dark": {"error": "#ff6b6b", "warning": "#f0b429", "unknown": "#c4a7ff", "ok": "#4fd08a"},
+    "light": {"error": "#a61b1b", "warning": "#a15c00", "unknown": "#5b21b6", "ok": "#177a3f"},
+}
+_ROOM_LEVEL = {RoomLevel.RED: "error", RoomLevel.AMBER: "warning", RoomLevel.UNKNOWN: "unknown"}
+
+
+def _colour(level: str) -> QColor:
+    window = QApplication.palette().color(QPalette.ColorRole.Window)
+    return QColor(_COLOURS["dark" if window.lightness() < 128 else "light"][level])
+
+
+def _position(row: MemberResult, done: bool) -> str:
+    if row.position is None:
+        return "unknown" if done else "…"
+    if row.position == 0:
+        return "FLAT"
+    return f"{'LONG' if row.position > 0 else 'SHORT'} {abs(row.position)}"
+
+
+def _state(row: MemberResult) -> str:
+    return f"{row.state}: {row.reason}" if row.reason else row.state
+
+
+class GroupResultsPanel:
+    """Shows the group's last send; the retry goes back through `GroupSends`."""
+
+    def __init__(self, view: GroupResultsView, sends: GroupSends) -> None:
+        self.view = view
+        self.sends = sends
+        self.results: GroupResults | None = None
+        self.rooms: Mapping[str, Room] = {}
+        sends.ticket.groups.subscribe(self.show)
+        sends.subscribe_rooms(self._show_rooms)
+        view.toggle_button.toggled.connect(self._set_open)
+        view.retry_button.clicked.connect(self.retry)
+
+    def show(self, results: GroupResults) -> None:
+        """A group send started or moved on: the panel appears and says where each member is."""
+        self.results = results
+        if not self.rooms:
+            self.rooms = self.sends.rooms()
+        self.view.setVisible(True)
+        self._draw()
+
+    def _show_rooms(self, rooms: Mapping[str, Room]) -> None:
+        self.rooms = rooms
+        if self.results is not None:
+            self._draw()
+
+    def _set_open(self, on: bool) -> None:
+        self.view.body.setVisible(on)
+        self._draw_header()
+
+    def retry(self) -> None:
+        """Send again to the members with a definite failure only."""
+        self.view.retry_button.setEnabled(False)  # one click, one retry
+        self.sends.retry_failed()
+
+    def _draw(self) -> None:
+        results, view = self.results, self.view
+        if results is None:
+            return
+        table = view.table
+        table.setRowCount(len(results.rows))
+        for number, row in enumerate(results.rows):
+            room = self.rooms.get(row.account)
+            cells = [row.account, str(row.quantity) if row.quantity else "—", _state(row),
+                     _position(row, results.done),
+                     room.text.replace(" · ", "\n") if room is not None
+                     else "room unknown\n(account not listed)"]
+            level = ("error" if row.failed or row.unprotected
+                     else "unknown" if row.state == "unknown"
+                     else "warning" if row.state == "skipped" else "")
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                cell_level = level
+                if RESULT_COLUMNS[column] == "Room" and not level:
+                    cell_level = _ROOM_LEVEL.get(room.level, "") if room else "unknown"
+                if RESULT_COLUMNS[column] == "Account" and row.account in results.out_of_sync:
+                    cell_level = "error"
+                if cell_level:
+                    item.setForeground(QBrush(_colour(cell_level)))
+                table.setItem(number, column, item)
+        view.fit_rows()
+        out = results.out_of_sync
+        view.banner.setVisible(bool(out) and results.done)
+        view.banner.setText(f"Out of sync: {', '.join(out)} — positions no longer match the "
+                            "multipliers." if out else "")
+        error = _colour("error").name()
+        view.banner.setStyleSheet(f"QLabel {{ color: {error}; border: 1px solid {error}; "
+                                  "border-radius: 3px; padding: 3px 6px; font-weight: bold; }")
+        view.retry_button.setEnabled(results.done and not self.sends.busy
+                                     and any(row.failed for row in results.rows))
+        self._draw_header()
+
+    def _draw_header(self) -> None:
+        view, results = self.view, self.results
+        arrow = "▾" if view.toggle_button.isChecked() else "▸"
+        view.toggle_button.setText(f"{arrow} Group results")
+        if results is None:
+            return
+        answered = sum(1 for row in results.rows if row.state != "sending")
+        progress = "done" if results.done else f"{answered}/{len(results.rows)} answered"
+        view.summary_label.setText(f"{results.group} · {results.action.value} · {progress}")
