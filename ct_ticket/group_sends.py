@@ -37,8 +37,7 @@ from ct_ticket.model import (
     instrument_problem,
     normalize_instrument,
 )
-from ct_ticket.model.groups import AccountGroup, Room, group_kind, member_quantities, room_of
-from ct_ticket.model.risk import tick_value_of
+from ct_ticket.model.groups import AccountGroup, Room, group_kind, member_quantities
 from ct_ticket.rails import Review, missing_stop, review_send
 from ct_ticket.wording import group_refusal, group_summary, member_list_words
 
@@ -106,9 +105,10 @@ class GroupSends:
     # --- the review -------------------------------------------------------------------------
 
     def rooms(self) -> dict[str, Room]:
-        """Each known account's room to its own limits, from the accounts as last read."""
+        """Each known account's room to its own limits (its fields as last read and, where the
+        add-on has them, its watermarks: the ticket's `rooms`)."""
         known = self.accounts or {a.name: a for a in self.ticket.accounts}
-        return {name: room_of(account) for name, account in known.items()}
+        return {name: self.ticket.rooms.room_of(name) for name in known}
 
     def subscribe_rooms(self, listener: RoomListener) -> None:
         """Call `listener` whenever the accounts were read again."""
@@ -122,6 +122,7 @@ class GroupSends:
             log.info("accounts unreadable for the group's room: %s", error)
             return
         self.accounts = {account.name: account for account in accounts}
+        self.ticket.rooms.accounts_loaded(accounts)
         rooms = self.rooms()
         for listener in list(self._room_listeners):
             listener(rooms)
@@ -166,14 +167,15 @@ class GroupSends:
         rails = review_send(action, largest, account=group.name, kind=kind,
                             limits=ticket.limits[kind], quote=quote, recent=ticket.recent_orders,
                             confirm_every_order=ticket.confirm_every_order)
-        tick_value = tick_value_of(order.instrument, quote)
-        risk = float(order.stop_loss_ticks * tick_value) if (
-            order.stop_loss_ticks is not None and tick_value is not None) else 0.0
-        known = self.accounts or {a.name: a for a in ticket.accounts}
-        group_breaches = review_group(
-            action, order, group, kind, accounts=known,
-            positions=positions if not isinstance(positions, str) else {},
-            risk_per_contract=risk).breaches
+        held = positions if not isinstance(positions, str) else {}
+        group_breaches = list(review_group(action, order, group, kind, positions=held).breaches)
+        # Each member's own sizes and room (its watermarks too), worded as for one account:
+        # risk = the stop-loss, else the assumed stop distance of the Safety limits.
+        stop_ticks = ticket.limits[kind].room_stop_ticks
+        for account, quantity in sent:
+            start = 0 if action is Action.FLAT_PLACE else held.get(account, 0)
+            group_breaches += ticket.rooms.breaches(
+                replace(order, account=account, quantity=quantity), quote, start, stop_ticks)
         breaches = [*rails.breaches, *group_breaches]
         if isinstance(positions, str):
             breaches.append(Breach("Positions unknown", (

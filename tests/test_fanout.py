@@ -11,6 +11,7 @@ from typing import Any
 from ct_ticket.api import CrossTradeClient, Timeouts
 from ct_ticket.events import Action
 from ct_ticket.fanout import GroupResults
+from ct_ticket.group_sends import GroupSends
 from ct_ticket.model import build_order
 from ct_ticket.model.groups import group_from
 from ct_ticket.sim import Simulator, create_app
@@ -98,25 +99,45 @@ def test_group_of_25_goes_in_two_waves_with_zero_429s(served: tuple[Any, str]) -
     assert results.out_of_sync == ()
 
 
-def test_room_and_opposite_positions_hold_a_group_order() -> None:
+def test_opposite_positions_hold_a_group_order() -> None:
     from ct_ticket.group_review import review_group
-    from ct_ticket.model import Account, AccountKind
+    from ct_ticket.model import AccountKind
 
     group = group_from("Pair", [("Sim101", Decimal(1)), ("Sim102", Decimal(1))])
-    accounts = {"Sim101": Account("Sim101", realized_pnl=-750.0, daily_loss_limit=1000.0),
-                "Sim102": Account("Sim102")}
     order = _order(1)
-    review = review_group(Action.PLACE, order, group, AccountKind.SIM, accounts=accounts,
-                          positions={}, risk_per_contract=300.0)
-    [breach] = review.breaches
-    assert review.needs_answer and "$300" in breach.message and "$250" in breach.message
-    assert "Sim101" in breach.message
-    assert not review_group(Action.PLACE, order, group, AccountKind.SIM, accounts=accounts,
-                            positions={}, risk_per_contract=200.0).needs_answer
-    hedged = review_group(Action.PLACE, order, group, AccountKind.SIM, accounts=accounts,
-                          positions={"Sim102": -3}, risk_per_contract=0.0)
+    assert not review_group(Action.PLACE, order, group, AccountKind.SIM,
+                            positions={}).needs_answer
+    hedged = review_group(Action.PLACE, order, group, AccountKind.SIM, positions={"Sim102": -3})
     [opposite] = hedged.breaches
     assert "Sim101 long" in opposite.message and "Sim102 short" in opposite.message
     assert not review_group(Action.FLAT_PLACE, order, group, AccountKind.SIM,
-                            accounts=accounts, positions={"Sim102": -3},
-                            risk_per_contract=0.0).needs_answer
+                            positions={"Sim102": -3}).needs_answer
+
+
+def test_a_members_room_holds_a_group_order_naming_it_and_both_figures(
+    served: tuple[Any, str]
+) -> None:
+    """Daily loss limit 1,000 and today's P&L -750 on one member: "$250 left"; 12 MES at the
+    assumed 20-tick stop risk $300 there (12 x 20 x $1.25), so the group order is held naming
+    that member and both figures; the other member has no limit and is not named."""
+    sim = Simulator(seed=7)
+    sim.rate_limit_enabled = False
+    served[0].app = create_app(sim)
+    sim.set_limits("Sim101", daily_loss_limit=1000.0)
+    sim.set_realized_pnl("Sim101", -750.0)
+    group = group_from("Pair", [("Sim101", Decimal(1)), ("Sim102", Decimal(1))])
+
+    async def main() -> Any:
+        async with CrossTradeClient("t", base_url=served[1], timeouts=Timeouts(2, 5)) as client:
+            ticket = Ticket(client)
+            await ticket.load_accounts()
+            ticket.select("Sim101", MES)
+            review = await GroupSends(ticket).review(group, Action.PLACE, _order(12))
+            assert review is not None and review.needs_answer
+            return review
+
+    review = asyncio.run(main())
+    held = [b.message for b in review.review.breaches if "risks" in b.message]
+    assert len(held) == 1 and held[0].startswith("Sim101: this order risks $300 but $250 is left")
+    assert "$1,000" in held[0]
+    assert _posts(sim) == []
