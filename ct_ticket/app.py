@@ -1,9 +1,13 @@
-"""Command line, QApplication and qasync loop, and the wiring of the parts; nothing else."""
+"""Command line, QApplication and qasync loop, and the wiring of the parts; nothing else.
+
+Start-up order: the real ticket window is built and painted first, inert, with only Qt and the
+views imported; then asyncio, qasync's loop, httpx/ssl, the keyring and (for --demo) the
+simulator load, and the ticket is attached to the painted window.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import logging
 import os
@@ -15,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from ct_ticket import __version__
 
 if TYPE_CHECKING:
+    import asyncio
+
     from PySide6.QtWidgets import QApplication
 
     from ct_ticket.api.client import CrossTradeClient
@@ -75,8 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return startup.fail(error)
     if settings_note:
         startup.say(f"ct-ticket: note: {settings_note}", error=False)
-    os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     with startup.qt_platform_guard():
@@ -86,13 +90,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("ct-ticket")
     # The loop ends when run() returns, after in-flight requests finished; Qt must not quit first.
     app.setQuitOnLastWindowClosed(False)
+    window = paint_first(args, app)
+    # Only now the network side: asyncio, the Qt-driven loop, httpx/ssl, keyring, simulator.
+    import asyncio
+
+    os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     from ct_ticket.ui.crash import install_crash_handlers
 
     install_crash_handlers(loop)
     with loop:
-        return int(loop.run_until_complete(run(args, app)))
+        return int(loop.run_until_complete(run(args, app, window)))
+
+
+def paint_first(args: argparse.Namespace, app: QApplication) -> TicketWindow:
+    """The real ticket window, themed, shown and painted before anything of the network side is
+    imported: inert (its send controls disabled, saying why) until `run` attaches the ticket."""
+    from ct_ticket.settings import Settings
+    from ct_ticket.ui import theme
+    from ct_ticket.ui.first_paint import wait_for_first_paint
+    from ct_ticket.ui.window import TicketWindow
+
+    theme.follow_system_theme(app)  # applies now, and again when the desktop switches
+    app.setWindowIcon(theme.app_icon())
+    window = TicketWindow(None, Settings())
+    if args.demo:
+        window.setWindowTitle("ct-ticket — DEMO (simulated CrossTrade)")
+    window.show()
+    wait_for_first_paint(window)
+    return window
 
 
 def _forget_token() -> int:
@@ -194,28 +223,15 @@ async def connect_stream(backend: Backend, window: TicketWindow, session: TokenS
     return stream
 
 
-async def run(args: argparse.Namespace, app: QApplication) -> int:
-    """Build the window, run it until it closes, then finish in-flight work and clean up."""
-    from ct_ticket.session import TokenSession
-    from ct_ticket.settings import Settings
-    from ct_ticket.ticket import Ticket
-    from ct_ticket.ui import theme
-    from ct_ticket.ui.token_controller import TokenController
-    from ct_ticket.ui.window import TicketWindow
+async def run(args: argparse.Namespace, app: QApplication, window: TicketWindow) -> int:
+    """Attach the ticket to the painted window, run it until it closes, then finish in-flight
+    work and clean up."""
+    import asyncio
 
-    theme.follow_system_theme(app)  # applies now, and again when the desktop switches
-    app.setWindowIcon(theme.app_icon())
-    settings = Settings()
-    session = TokenSession(demo=args.demo)
-    token = await session.load()
-    backend = open_backend(args, token or "")
-    client = backend.client
-    session.bind(client)
-    ticket = Ticket(client)
-    session.watch(ticket)
-    window = TicketWindow(ticket, settings)
-    if args.demo:
-        window.setWindowTitle("ct-ticket — DEMO (simulated CrossTrade)")
+    from ct_ticket.session import TokenSession
+    from ct_ticket.ticket import Ticket
+    from ct_ticket.ui.token_controller import TokenController
+
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def window_closed() -> None:
@@ -223,6 +239,19 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             closed.set_result(None)
 
     app.lastWindowClosed.connect(window_closed)
+    # Input that arrived while the network side was imported reaches the inert window now,
+    # where it sends nothing, and not the attached one later.
+    await asyncio.sleep(0)
+    if not window.isVisible():  # closed before its ticket came: nothing was started
+        return 0
+    session = TokenSession(demo=args.demo)
+    token = await session.load()
+    backend = open_backend(args, token or "")
+    client = backend.client
+    session.bind(client)
+    ticket = Ticket(client)
+    session.watch(ticket)
+    window.attach(ticket)
     tokens = TokenController(session, window, interactive=args.screenshot is None)
 
     exit_code = 0
@@ -238,7 +267,6 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
     # Everything loaded so far lives as long as the app: move it out of the collector's sight,
     # so a full collection while orders are in flight scans far fewer objects (shorter stalls).
     window.first_load_done.connect(gc.freeze)
-    window.show()
     if token or args.demo:
         window.start()
     else:
