@@ -66,6 +66,7 @@ class TicketWindow(QMainWindow):
         self.feed: Feed | None = None
         self._loaded_once = False
         self._attached = False
+        self._said_not_sent = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self.view = WindowView(self)
         self._restore_view()
@@ -142,14 +143,20 @@ class TicketWindow(QMainWindow):
         view.position_view.status_line.setText("Loading accounts…")
 
     def _wake(self) -> None:
-        """Give the send controls back their own state and tooltips."""
+        """Give the send controls back their own state and tooltips; a "not sent" note from
+        the gap is over (it must not hold back the first load's "Ready")."""
         for control, enabled, tip in self._inert:
             control.setEnabled(enabled)
             control.setToolTip(tip)
         self._inert.clear()
+        line = self.view.position_view.status_line
+        line.setText("Loading accounts…")
+        if self._said_not_sent:
+            set_style_property(line, "level", StatusLevel.OK.value)
 
     def _not_yet(self) -> None:
         """A send asked for before the ticket is attached: nothing is sent, and it says so."""
+        self._said_not_sent = True
         line = self.view.position_view.status_line
         line.setText(NOT_SENT)
         set_style_property(line, "level", StatusLevel.WARNING.value)
