@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import logging
 import os
 import sys
@@ -72,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.forget_token:
             return _forget_token()
         startup.check_display()
+        # The window's Qt-free modules (words, events, model) before PySide6: it reads the
+        # source of every module imported after it (see forget_sources), not of these.
+        importlib.import_module("ct_ticket.wording")
         startup.check_qt_platform()
         startup.check_resources()
         from ct_ticket.settings import default_settings_file
@@ -91,7 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The loop ends when run() returns, after in-flight requests finished; Qt must not quit first.
     app.setQuitOnLastWindowClosed(False)
     window = paint_first(args, app)
+    forget_sources()
     # Only now the network side: asyncio, the Qt-driven loop, httpx/ssl, keyring, simulator.
+    # httpx imports its command line (click, pygments) when they are installed; the app never
+    # runs it, so it is marked absent, as httpx itself allows (about 25 ms and 2 MB).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     import asyncio
 
     os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
@@ -134,6 +142,19 @@ def _forget_token() -> int:
         return 1
     print("API token removed from the keyring." if removed else "No API token was stored.")
     return 0
+
+
+def forget_sources() -> None:
+    """Drop the source text PySide6 read of every module imported after it.
+
+    PySide6 checks each later import for its ``__feature__`` switch by reading the module's
+    whole source (``inspect.getsource``), which stays in ``linecache``: about 10 MB for the
+    app's ~300 modules (a frozen build ships no sources, so there it reads nothing). The app
+    uses no ``__feature__``; a traceback reads the lines it needs again.
+    """
+    import linecache
+
+    linecache.clearcache()
 
 
 class LazySimApp:
@@ -252,6 +273,7 @@ async def run(args: argparse.Namespace, app: QApplication, window: TicketWindow)
     ticket = Ticket(client)
     session.watch(ticket)
     window.attach(ticket)
+    forget_sources()  # the network side and the controllers are imported by now
     tokens = TokenController(session, window, interactive=args.screenshot is None)
 
     exit_code = 0
@@ -266,6 +288,7 @@ async def run(args: argparse.Namespace, app: QApplication, window: TicketWindow)
         window.first_load_done.connect(shoot)
     # Everything loaded so far lives as long as the app: move it out of the collector's sight,
     # so a full collection while orders are in flight scans far fewer objects (shorter stalls).
+    window.first_load_done.connect(forget_sources)
     window.first_load_done.connect(gc.freeze)
     if token or args.demo:
         window.start()

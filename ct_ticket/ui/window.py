@@ -14,8 +14,8 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QButtonGroup, QMainWindow, QWidget
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QButtonGroup, QMainWindow
 
 from ct_ticket.events import (
     Action,
@@ -28,7 +28,7 @@ from ct_ticket.events import (
 )
 from ct_ticket.model import AccountKind, Side, instrument_problem
 from ct_ticket.settings import Settings
-from ct_ticket.ui.limits_dialog import LimitsDialog
+from ct_ticket.ui.inert import InertControls, show_saved_form
 from ct_ticket.ui.shortcuts import SHORTCUTS
 from ct_ticket.ui.theme import set_style_property
 from ct_ticket.ui.window_view import WindowView
@@ -47,10 +47,6 @@ REFRESH_TICK_MS = 1_500
 # carry positions it ticks every 1.5 s for the position (orders every third tick), so a resting
 # order's fill shows within 2 s (~53 a minute). The budget is 180 a minute.
 SLOW_EVERY_TICKS = 3
-# What the window says before its ticket is attached (the first paint comes before the network
-# parts are imported): the send controls are disabled with this tooltip, a key says NOT_SENT.
-STARTING_TIP = "Starting: orders can be sent once the ticket is connected"
-NOT_SENT = "Not sent: the ticket is still starting. Nothing was sent."
 
 
 class TicketWindow(QMainWindow):
@@ -66,13 +62,12 @@ class TicketWindow(QMainWindow):
         self.feed: Feed | None = None
         self._loaded_once = False
         self._attached = False
-        self._said_not_sent = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self.view = WindowView(self)
         self._restore_view()
         self._make_shortcuts()
-        self._inert: list[tuple[QWidget | QAction, bool, str]] = []
-        self._make_inert()
+        show_saved_form(self.view, settings)
+        self._inert = InertControls(self.view)  # until attach
         if ticket is not None:
             self.attach(ticket)
 
@@ -92,7 +87,7 @@ class TicketWindow(QMainWindow):
             raise RuntimeError("the window already has its ticket")
         self._attached = True
         view, settings = self.view, self.settings
-        self._wake()  # before the controllers: they enable and disable from here on
+        self._inert.wake()  # before the controllers: they enable and disable from here on
         self.ticket = ticket
         self.sounds = SoundPlayer(enabled=settings.sounds)
         self.sending = Sender(self, ticket, self._spawn)
@@ -127,40 +122,6 @@ class TicketWindow(QMainWindow):
         """Whether the ticket is attached (sends work)."""
         return self._attached
 
-    # --- before the ticket is attached --------------------------------------------------------
-
-    def _make_inert(self) -> None:
-        """Disable every control that sends, saying why, and show that accounts are loading."""
-        view = self.view
-        controls: list[QWidget | QAction] = [
-            view.entry_view.flatten_place_button, view.entry_view.place_button,
-            *view.position_view.exit_buttons, view.position_view.protect_button,
-            *view.orders_view.order_buttons, view.kill_switch_action, view.repeat_action]
-        for control in controls:
-            self._inert.append((control, control.isEnabled(), control.toolTip()))
-            control.setEnabled(False)
-            control.setToolTip(STARTING_TIP)
-        view.position_view.status_line.setText("Loading accounts…")
-
-    def _wake(self) -> None:
-        """Give the send controls back their own state and tooltips; a "not sent" note from
-        the gap is over (it must not hold back the first load's "Ready")."""
-        for control, enabled, tip in self._inert:
-            control.setEnabled(enabled)
-            control.setToolTip(tip)
-        self._inert.clear()
-        line = self.view.position_view.status_line
-        line.setText("Loading accounts…")
-        if self._said_not_sent:
-            set_style_property(line, "level", StatusLevel.OK.value)
-
-    def _not_yet(self) -> None:
-        """A send asked for before the ticket is attached: nothing is sent, and it says so."""
-        self._said_not_sent = True
-        line = self.view.position_view.status_line
-        line.setText(NOT_SENT)
-        set_style_property(line, "level", StatusLevel.WARNING.value)
-
     # --- wiring -----------------------------------------------------------------------------
 
     def _connect(self) -> None:
@@ -193,7 +154,7 @@ class TicketWindow(QMainWindow):
             if self._attached:
                 handler()
             else:
-                self._not_yet()
+                self._inert.say_not_sent()
         return guarded
 
     def _restore_view(self) -> None:
@@ -341,7 +302,7 @@ class TicketWindow(QMainWindow):
         """Send `action` as its button would (the order actions read the form); before the
         ticket is attached nothing is sent and the status line says so."""
         if not self._attached:
-            self._not_yet()
+            self._inert.say_not_sent()
         elif action.places_order:
             self.entry.send(action)
         else:
@@ -350,6 +311,7 @@ class TicketWindow(QMainWindow):
     async def edit_limits(self) -> None:
         """The safety limits dialog; saved limits apply from the next send."""
         from ct_ticket.ui.dialogs import ask
+        from ct_ticket.ui.limits_dialog import LimitsDialog
 
         current = {kind: self.settings.limits(kind) for kind in AccountKind}
         dialog = LimitsDialog(self, current, {kind: self.settings.require_stop(kind)

@@ -19,8 +19,9 @@ from ct_ticket.api.client import CrossTradeClient
 from ct_ticket.events import Action
 from ct_ticket.settings import Settings
 from ct_ticket.ticket import Ticket
+from ct_ticket.ui.inert import LOADING, NOT_SENT, STARTING_TIP
 from ct_ticket.ui.shortcuts import SHORTCUTS
-from ct_ticket.ui.window import NOT_SENT, STARTING_TIP, TicketWindow
+from ct_ticket.ui.window import TicketWindow
 
 TOKEN = "start-order-test-token"
 # What the first paint must come before: the loop, the HTTP client and TLS, the keyring, the
@@ -90,7 +91,7 @@ def test_a_send_before_the_ticket_is_attached_sends_nothing_and_says_so(
     view = window.view
     place = view.entry_view.place_button
     assert not window.is_attached()
-    assert view.position_view.status_line.text() == "Loading accounts…"
+    assert view.position_view.status_line.text() == LOADING
     for control in (place, view.entry_view.flatten_place_button,
                     *view.position_view.exit_buttons, view.kill_switch_action):
         assert not control.isEnabled()
