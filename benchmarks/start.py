@@ -1,7 +1,16 @@
-"""Start: process start to ticket shown with its accounts loaded (``python -m ct_ticket --demo
---screenshot``, offscreen) against the floor of a bare PySide6 window process, wall time and
-peak memory, runs interleaved so both see the same machine. Also spawn to the first paint of
-the window (`benchmarks.paint_probe`) against spawn to the first paint of the bare window."""
+"""Start, whole processes, ticket and floor alternating so both see the same machine:
+
+- window painted: spawn of ``python -m benchmarks.paint_probe ticket|floor`` to the line the
+  child prints once the first paint pass of a top-level window has ended (the ticket's is the
+  real `TicketWindow`, painted before its ticket is attached; see `benchmarks.paint_probe`);
+- accounts shown: spawn of ``python -m ct_ticket --demo --screenshot`` (offscreen) to its exit,
+  after the first load showed the accounts and the window was saved to a PNG, against the floor
+  ``python -m benchmarks.floor_window`` (a bare window that saves itself to a PNG and exits);
+- peak memory: the peak RSS (``wait4``) of those two processes.
+
+Every child runs on written bytecode, as an installed wheel or the frozen build does: the
+warm-up runs write it to a scratch folder (``PYTHONPYCACHEPREFIX``), for both alike.
+"""
 
 from __future__ import annotations
 
