@@ -62,7 +62,10 @@ PROBE = textwrap.dedent("""
 
 
 def test_first_paint_is_the_real_window_before_the_network_side(tmp_path: Path) -> None:
+    # The test's own settings and log folders (Windows reads its settings from the registry;
+    # the child leaves at its first paint, before it could write any).
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "CT_TICKET_LOG_DIR": str(tmp_path / "logs"),
            "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "state"),
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_DATA_HOME": str(tmp_path / "data")}
     done = subprocess.run([sys.executable, "-c", PROBE.format(watched=NETWORK_SIDE)], env=env,
