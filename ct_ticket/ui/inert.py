@@ -1,13 +1,19 @@
 """The ticket window before its ticket is attached: painted first, shaped as the trader left
-it, and inert, so nothing can be sent in the gap while the network side is still loading.
+it, and inert, so nothing can be sent in the gap while the network side is still loading, and
+nothing typed there is silently replaced when the controllers restore the saved form: the send
+controls are disabled with the reason, and every click or key on the window is held back with
+a line saying so.
 
 Qt, the views and the settings only (no asyncio, no ticket): this runs before the first paint.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ct_ticket.events import StatusLevel
 from ct_ticket.model import Side
@@ -19,10 +25,15 @@ from ct_ticket.ui.window_view import WindowView
 __all__ = ["LOADING", "NOT_SENT", "STARTING_TIP", "InertControls", "show_saved_form"]
 
 LOADING = "Loading accounts…"
-# The tooltip of every send control while disabled in the gap, and what a send asked for in
-# the gap (a shortcut, a menu) says on the status line.
+# The tooltip of every send control while disabled in the gap, and what a click, a key or a
+# send asked for in the gap says on the status line.
 STARTING_TIP = "Starting: orders can be sent once the ticket is connected"
-NOT_SENT = "Not sent: the ticket is still starting. Nothing was sent."
+NOT_SENT = "Still starting: nothing was sent (clicks and keys work in a moment)."
+# Input held back in the gap; a press of either kind says NOT_SENT.
+_INPUT = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
+                    QEvent.Type.MouseButtonDblClick, QEvent.Type.KeyPress,
+                    QEvent.Type.KeyRelease, QEvent.Type.Wheel})
+_PRESSES = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress})
 
 
 def show_saved_form(view: WindowView, settings: Settings) -> None:
@@ -44,12 +55,35 @@ def show_saved_form(view: WindowView, settings: Settings) -> None:
     view.orders_view.body.setVisible(settings.orders_open)
 
 
-class InertControls:
-    """Every control of the window that sends, disabled with the reason until `wake`."""
+class _HoldInput(QObject):
+    """Application-wide filter: drops mouse and key input meant for `window`."""
 
-    def __init__(self, view: WindowView) -> None:
+    def __init__(self, window: QWidget, on_press: Callable[[], None]) -> None:
+        super().__init__()
+        self.window = window
+        self.on_press = on_press
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
+        kind = event.type()
+        if kind not in _INPUT or not isinstance(watched, QWidget) or (
+                watched.window() is not self.window):
+            return False
+        if kind in _PRESSES:
+            self.on_press()
+        return True
+
+
+class InertControls:
+    """Every control of the window that sends disabled with the reason, and all input to the
+    window held back with a line saying so, until `wake`."""
+
+    def __init__(self, window: QWidget, view: WindowView) -> None:
         self.view = view
         self.said_not_sent = False
+        self._hold = _HoldInput(window, self.say_not_sent)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._hold)
         controls: list[QWidget | QAction] = [
             view.entry_view.flatten_place_button, view.entry_view.place_button,
             *view.position_view.exit_buttons, view.position_view.protect_button,
@@ -67,9 +101,16 @@ class InertControls:
         line.setText(NOT_SENT)
         set_style_property(line, "level", StatusLevel.WARNING.value)
 
+    def stop_holding(self) -> None:
+        """Let input through again (at `wake`, or when the window closes before it)."""
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._hold)
+
     def wake(self) -> None:
         """Give the controls back their own state and tooltips; a "not sent" note from the
         gap is over (it must not hold back the first load's "Ready")."""
+        self.stop_holding()
         for control, enabled, tip in self._saved:
             control.setEnabled(enabled)
             control.setToolTip(tip)

@@ -67,7 +67,7 @@ class TicketWindow(QMainWindow):
         self._restore_view()
         self._make_shortcuts()
         show_saved_form(self.view, settings)
-        self._inert = InertControls(self.view)  # until attach
+        self._inert = InertControls(self, self.view)  # until attach
         if ticket is not None:
             self.attach(ticket)
 
@@ -354,5 +354,7 @@ class TicketWindow(QMainWindow):
             self.ticket.stop_following()  # only reads: an exit never waits for NT8 to fill
             self._refresh_timer.stop()
             self._age_timer.stop()
+        else:
+            self._inert.stop_holding()
         self.save_choices()
         super().closeEvent(event)

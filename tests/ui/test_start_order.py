@@ -100,12 +100,22 @@ def test_a_send_before_the_ticket_is_attached_sends_nothing_and_says_so(
         assert not control.isEnabled()
         assert control.toolTip() == STARTING_TIP
 
+    status = view.position_view.status_line
     qtbot.mouseClick(place, Qt.MouseButton.LeftButton)
-    _shortcut(window, "place").activated.emit()  # the Place key
-    assert view.position_view.status_line.text() == NOT_SENT
-    view.position_view.status_line.setText("")
-    window.send(Action.FLATTEN_ACCOUNT)
-    assert view.position_view.status_line.text() == NOT_SENT
+    assert status.text() == NOT_SENT
+    # What is typed in the gap is held back (and said), not taken and then silently replaced
+    # by the saved form when the controllers attach.
+    quantity = view.entry_view.quantity_field
+    before = quantity.text()
+    status.setText("")
+    qtbot.keyClicks(quantity, "7")
+    assert quantity.text() == before
+    assert status.text() == NOT_SENT
+    for ask in (_shortcut(window, "place").activated.emit,  # the Place key
+                lambda: window.send(Action.FLATTEN_ACCOUNT)):
+        status.setText("")
+        ask()
+        assert status.text() == NOT_SENT
     assert sim_server.sim.requests == []  # nothing reached the server at all
 
     # Attached, the same window works: controls get their own state back and a click sends.
@@ -122,10 +132,13 @@ def test_a_send_before_the_ticket_is_attached_sends_nothing_and_says_so(
     view.confirm_orders_toggle.setChecked(False)
     ui.set_instrument(window, "MES 12-26")
     ui.choose(window, "MARKET")
+    ui.type_keys(quantity, "3")  # keys are taken again
+    assert quantity.text() == "3"
     ui.click_and_wait_idle(window, place)
     posts = sim_server.sim.order_posts("place")
     assert len(posts) == 1
     assert posts[0].path == "/v1/api/accounts/Sim101/orders/place"
+    assert (posts[0].json or {})["quantity"] == 3
     ui.close(window)
 
 
