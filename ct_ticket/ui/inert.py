@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ct_ticket.events import StatusLevel
 from ct_ticket.model import Side
@@ -56,17 +56,15 @@ def show_saved_form(view: WindowView, settings: Settings) -> None:
 
 
 class _HoldInput(QObject):
-    """Application-wide filter: drops mouse and key input meant for `window`."""
+    """On the window and each of its widgets: drops their mouse and key input."""
 
-    def __init__(self, window: QWidget, on_press: Callable[[], None]) -> None:
+    def __init__(self, on_press: Callable[[], None]) -> None:
         super().__init__()
-        self.window = window
         self.on_press = on_press
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
         kind = event.type()
-        if kind not in _INPUT or not isinstance(watched, QWidget) or (
-                watched.window() is not self.window):
+        if kind not in _INPUT:
             return False
         if kind in _PRESSES:
             self.on_press()
@@ -80,10 +78,12 @@ class InertControls:
     def __init__(self, window: QWidget, view: WindowView) -> None:
         self.view = view
         self.said_not_sent = False
-        self._hold = _HoldInput(window, self.say_not_sent)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._hold)
+        # On each widget, not on the application: an application-wide filter would run Python
+        # for every event of the process (and cost ~2 MB of wrappers at start).
+        self._hold = _HoldInput(self.say_not_sent)
+        self._held = [window, *window.findChildren(QWidget)]
+        for widget in self._held:
+            widget.installEventFilter(self._hold)
         controls: list[QWidget | QAction] = [
             view.entry_view.flatten_place_button, view.entry_view.place_button,
             *view.position_view.exit_buttons, view.position_view.protect_button,
@@ -103,9 +103,9 @@ class InertControls:
 
     def stop_holding(self) -> None:
         """Let input through again (at `wake`, or when the window closes before it)."""
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self._hold)
+        for widget in self._held:
+            widget.removeEventFilter(self._hold)
+        self._held.clear()
 
     def wake(self) -> None:
         """Give the controls back their own state and tooltips; a "not sent" note from the
