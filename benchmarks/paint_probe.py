@@ -4,7 +4,9 @@ finished (children included), then leaves at once, so the parent times spawn to 
 
 Both cases do the same before their window: import QtWidgets, make the QApplication (the app
 takes the existing instance, as under pytest-qt) and watch paint events on it. The floor then
-shows a bare QMainWindow; the ticket runs ``ct_ticket.app.main(["--demo"])`` unchanged.
+shows a bare QMainWindow; the ticket runs ``ct_ticket.app.main(["--demo"])`` unchanged, which
+paints the real ticket window (inert, shaped as the trader left it) before it imports asyncio,
+qasync, httpx, the keyring and the simulator, and attaches the ticket after.
 """
 
 from __future__ import annotations

@@ -1,10 +1,15 @@
-"""Command line, QApplication and qasync loop, and the wiring of the parts; nothing else."""
+"""Command line, QApplication and qasync loop, and the wiring of the parts; nothing else.
+
+Start-up order: the real ticket window is built and painted first, inert, with only Qt and the
+views imported; then asyncio, qasync's loop, httpx/ssl, the keyring and (for --demo) the
+simulator load, and the ticket is attached to the painted window.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
+import importlib
 import logging
 import os
 import sys
@@ -15,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from ct_ticket import __version__
 
 if TYPE_CHECKING:
+    import asyncio
+
     from PySide6.QtWidgets import QApplication
 
     from ct_ticket.api.client import CrossTradeClient
@@ -57,6 +64,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ct_ticket.selftest import run_self_test
 
         return run_self_test()
+    # The collector rests while the app imports and builds (~100 young collections, 15-30 ms
+    # of a start, that find almost nothing: a few hundred objects); `run` freezes what was
+    # loaded and turns it back on once the ticket is attached.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _start(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _start(args: argparse.Namespace) -> int:
     from ct_ticket import startup
 
     # Whatever fails before the window exists is said in one line (stderr, or a message box
@@ -66,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.forget_token:
             return _forget_token()
         startup.check_display()
+        # The window's Qt-free modules (words, events, model) before PySide6: it reads the
+        # source of every module imported after it (see forget_sources), not of these.
+        importlib.import_module("ct_ticket.wording")
         startup.check_qt_platform()
         startup.check_resources()
         from ct_ticket.settings import default_settings_file
@@ -75,8 +98,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return startup.fail(error)
     if settings_note:
         startup.say(f"ct-ticket: note: {settings_note}", error=False)
-    os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     with startup.qt_platform_guard():
@@ -86,13 +107,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("ct-ticket")
     # The loop ends when run() returns, after in-flight requests finished; Qt must not quit first.
     app.setQuitOnLastWindowClosed(False)
+    window = paint_first(args, app)
+    forget_sources()
+    # Only now the network side: asyncio, the Qt-driven loop, httpx/ssl, keyring, simulator.
+    # httpx imports its command line (click, pygments) when they are installed; the app never
+    # runs it, so it is marked absent, as httpx itself allows (about 25 ms and 2 MB).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    import asyncio
+
+    os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     from ct_ticket.ui.crash import install_crash_handlers
 
     install_crash_handlers(loop)
     with loop:
-        return int(loop.run_until_complete(run(args, app)))
+        return int(loop.run_until_complete(run(args, app, window)))
+
+
+def paint_first(args: argparse.Namespace, app: QApplication) -> TicketWindow:
+    """The real ticket window, themed, shown and painted before anything of the network side is
+    imported: inert (its send controls disabled, saying why) until `run` attaches the ticket."""
+    from ct_ticket.settings import Settings
+    from ct_ticket.ui import theme
+    from ct_ticket.ui.first_paint import wait_for_first_paint
+    from ct_ticket.ui.window import TicketWindow
+
+    app.setWindowIcon(theme.app_icon())
+    window = TicketWindow(None, Settings())
+    # The style sheet after the widgets are built: then each is polished once, not again at
+    # every re-parenting while the window is put together (~20 ms of the first paint).
+    theme.follow_system_theme(app)  # applies now, and again when the desktop switches
+    if args.demo:
+        window.setWindowTitle("ct-ticket — DEMO (simulated CrossTrade)")
+    window.show()
+    wait_for_first_paint(window)
+    return window
 
 
 def _forget_token() -> int:
@@ -105,6 +157,19 @@ def _forget_token() -> int:
         return 1
     print("API token removed from the keyring." if removed else "No API token was stored.")
     return 0
+
+
+def forget_sources() -> None:
+    """Drop the source text PySide6 read of every module imported after it.
+
+    PySide6 checks each later import for its ``__feature__`` switch by reading the module's
+    whole source (``inspect.getsource``), which stays in ``linecache``: about 10 MB for the
+    app's ~300 modules (a frozen build ships no sources, so there it reads nothing). The app
+    uses no ``__feature__``; a traceback reads the lines it needs again.
+    """
+    import linecache
+
+    linecache.clearcache()
 
 
 class LazySimApp:
@@ -194,28 +259,15 @@ async def connect_stream(backend: Backend, window: TicketWindow, session: TokenS
     return stream
 
 
-async def run(args: argparse.Namespace, app: QApplication) -> int:
-    """Build the window, run it until it closes, then finish in-flight work and clean up."""
-    from ct_ticket.session import TokenSession
-    from ct_ticket.settings import Settings
-    from ct_ticket.ticket import Ticket
-    from ct_ticket.ui import theme
-    from ct_ticket.ui.token_controller import TokenController
-    from ct_ticket.ui.window import TicketWindow
+async def run(args: argparse.Namespace, app: QApplication, window: TicketWindow) -> int:
+    """Attach the ticket to the painted window, run it until it closes, then finish in-flight
+    work and clean up."""
+    import asyncio
 
-    theme.follow_system_theme(app)  # applies now, and again when the desktop switches
-    app.setWindowIcon(theme.app_icon())
-    settings = Settings()
-    session = TokenSession(demo=args.demo)
-    token = await session.load()
-    backend = open_backend(args, token or "")
-    client = backend.client
-    session.bind(client)
-    ticket = Ticket(client)
-    session.watch(ticket)
-    window = TicketWindow(ticket, settings)
-    if args.demo:
-        window.setWindowTitle("ct-ticket — DEMO (simulated CrossTrade)")
+    from ct_ticket.session import TokenSession
+    from ct_ticket.ticket import Ticket
+    from ct_ticket.ui.token_controller import TokenController
+
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def window_closed() -> None:
@@ -223,6 +275,22 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
             closed.set_result(None)
 
     app.lastWindowClosed.connect(window_closed)
+    # Input that arrived while the network side was imported reaches the inert window now,
+    # where it sends nothing, and not the attached one later.
+    await asyncio.sleep(0)
+    if not window.isVisible():  # closed before its ticket came: nothing was started
+        return 0
+    session = TokenSession(demo=args.demo)
+    token = await session.load()
+    backend = open_backend(args, token or "")
+    client = backend.client
+    session.bind(client)
+    ticket = Ticket(client)
+    session.watch(ticket)
+    window.attach(ticket)
+    forget_sources()  # the network side and the controllers are imported by now
+    gc.freeze()  # what start-up loaded lives as long as the app (frozen again at first load)
+    gc.enable()
     tokens = TokenController(session, window, interactive=args.screenshot is None)
 
     exit_code = 0
@@ -237,8 +305,8 @@ async def run(args: argparse.Namespace, app: QApplication) -> int:
         window.first_load_done.connect(shoot)
     # Everything loaded so far lives as long as the app: move it out of the collector's sight,
     # so a full collection while orders are in flight scans far fewer objects (shorter stalls).
+    window.first_load_done.connect(forget_sources)
     window.first_load_done.connect(gc.freeze)
-    window.show()
     if token or args.demo:
         window.start()
     else:

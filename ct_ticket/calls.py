@@ -6,11 +6,15 @@ as policy (single flight, unknown outcomes, post-checks) and not as a list of en
 
 from __future__ import annotations
 
-from ct_ticket.api.client import CrossTradeClient
+from typing import TYPE_CHECKING
+
 from ct_ticket.api.errors import CrossTradeError
 from ct_ticket.events import Action
 from ct_ticket.model import OrderAck, OrderRequest
 from ct_ticket.wording import describe_position, working_words
+
+if TYPE_CHECKING:  # typing only: the client's module imports httpx and ssl
+    from ct_ticket.api.client import CrossTradeClient
 
 __all__ = ["call_for", "read_blast_radius"]
 

@@ -21,9 +21,8 @@ import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ct_ticket.api.client import CrossTradeClient
 from ct_ticket.api.errors import (
     AuthenticationError,
     CrossTradeError,
@@ -70,6 +69,9 @@ from ct_ticket.reviews import review_for
 from ct_ticket.rooms import Rooms
 from ct_ticket.tracking import OrderRecord, new_order_id
 from ct_ticket.wording import describe_position, request_words
+
+if TYPE_CHECKING:  # typing only: the client's module imports httpx and ssl
+    from ct_ticket.api.client import CrossTradeClient
 
 __all__ = ["Ticket"]
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from ct_ticket.events import Action
 from ct_ticket.model import (
@@ -24,7 +25,10 @@ from ct_ticket.model import (
 )
 from ct_ticket.model.risk import RiskReward
 from ct_ticket.rails import Review
-from ct_ticket.tracking import OrderRecord
+
+if TYPE_CHECKING:  # typing only: tracking imports asyncio and the client (httpx), and the
+    # window's views use these words before those are imported (first paint)
+    from ct_ticket.tracking import OrderRecord
 
 __all__ = [
     "Question",

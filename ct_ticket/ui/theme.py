@@ -117,11 +117,15 @@ def set_style_property(widget: QWidget, name: str, value: object) -> None:
 
     Qt does not re-evaluate style rules when a property changes. Descendants are re-polished
     too, because rules such as ``#ticketRoot[side="buy"] #placeButton`` depend on an ancestor.
+    A widget not polished yet is left alone: it is polished when first shown, with the new value.
     """
     if widget.property(name) == value:
         return
     widget.setProperty(name, value)
+    polished = Qt.WidgetAttribute.WA_WState_Polished
     for target in (widget, *widget.findChildren(QWidget)):
+        if not target.testAttribute(polished):
+            continue
         style = target.style()
         style.unpolish(target)
         style.polish(target)

@@ -2,16 +2,17 @@
 each a view plus one controller over the same ticket, and owns what is the window's own: the
 menu, the options row, shortcuts, timers, the first load and the stream's attachment.
 
-HTTP never happens here; the ticket (ct_ticket/ticket.py) owns the client, and the panels talk
-to each other only through the ticket's events.
+It is built in two steps so it can paint before the network parts load: the views first (Qt
+and the views' modules only, no asyncio, no httpx), inert, then `attach` brings the ticket and
+the panels' controllers. HTTP never happens here; the ticket (ct_ticket/ticket.py) owns the
+client, and the panels talk to each other only through the ticket's events.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -26,26 +27,19 @@ from ct_ticket.events import (
     TicketEvent,
     WorkingOrdersUpdated,
 )
-from ct_ticket.feed import Feed
 from ct_ticket.model import AccountKind, Side, instrument_problem
 from ct_ticket.model.groups import group_kind
 from ct_ticket.settings import Settings
-from ct_ticket.sounds import SoundPlayer
-from ct_ticket.ticket import Ticket
-from ct_ticket.ui.activity import ActivityPanel
-from ct_ticket.ui.dialogs import ask
-from ct_ticket.ui.entry import OrderEntry
-from ct_ticket.ui.group_dialog import GroupDialog
-from ct_ticket.ui.group_results import GroupResultsPanel
-from ct_ticket.ui.header import HeaderPanel
-from ct_ticket.ui.limits_dialog import LimitsDialog
-from ct_ticket.ui.orders import OrdersPanel
-from ct_ticket.ui.position import STALE_AFTER_S, PositionPanel
-from ct_ticket.ui.sending import Sender
+from ct_ticket.ui.inert import InertControls, show_saved_form
 from ct_ticket.ui.shortcuts import SHORTCUTS
-from ct_ticket.ui.status_rules import LoadWatch
 from ct_ticket.ui.theme import set_style_property
 from ct_ticket.ui.window_view import WindowView
+
+if TYPE_CHECKING:  # the controllers' modules import asyncio and the ticket: loaded by attach
+    import asyncio
+
+    from ct_ticket.feed import Feed
+    from ct_ticket.ticket import Ticket
 
 __all__ = ["TicketWindow"]
 
@@ -62,15 +56,42 @@ class TicketWindow(QMainWindow):
 
     first_load_done = Signal()
 
-    def __init__(self, ticket: Ticket, settings: Settings) -> None:
+    def __init__(self, ticket: Ticket | None, settings: Settings) -> None:
+        """The window over `ticket`; with None, the views only, inert until `attach`."""
         super().__init__()
-        self.ticket = ticket
         self.settings = settings
         self.token_note = ""  # e.g. "token kept for this session only", shown when ready
         self.feed: Feed | None = None
         self._loaded_once = False
+        self._attached = False
         self._tasks: set[asyncio.Task[Any]] = set()
-        view = self.view = WindowView(self)
+        self.view = WindowView(self)
+        self._restore_view()
+        self._make_shortcuts()
+        show_saved_form(self.view, settings)
+        self._inert = InertControls(self, self.view)  # until attach
+        if ticket is not None:
+            self.attach(ticket)
+
+    def attach(self, ticket: Ticket) -> None:
+        """Bring the ticket and the panels' controllers to the painted views; sends work from
+        here on. Once only."""
+        from ct_ticket.sounds import SoundPlayer
+        from ct_ticket.ui.activity import ActivityPanel
+        from ct_ticket.ui.entry import OrderEntry
+        from ct_ticket.ui.group_results import GroupResultsPanel
+        from ct_ticket.ui.header import HeaderPanel
+        from ct_ticket.ui.orders import OrdersPanel
+        from ct_ticket.ui.position import STALE_AFTER_S, PositionPanel
+        from ct_ticket.ui.sending import Sender
+        from ct_ticket.ui.status_rules import LoadWatch
+
+        if self._attached:
+            raise RuntimeError("the window already has its ticket")
+        self._attached = True
+        view, settings = self.view, self.settings
+        self._inert.wake()  # before the controllers: they enable and disable from here on
+        self.ticket = ticket
         self.sounds = SoundPlayer(enabled=settings.sounds)
         self.sending = Sender(self, ticket, self._spawn)
         # Panels subscribe in reading order; each draws only from the events it is given.
@@ -84,6 +105,7 @@ class TicketWindow(QMainWindow):
         self.activity = ActivityPanel(view.activity_view, ticket, self.sounds)
         ticket.subscribe(self._on_event)
         self.load_watch = LoadWatch(ticket)  # "Ready" only while no failure is current
+        self._stale_after_s = STALE_AFTER_S
 
         side_group = QButtonGroup(self)
         side_group.setExclusive(True)
@@ -100,38 +122,62 @@ class TicketWindow(QMainWindow):
         self._age_timer.setInterval(1_000)
         self._age_timer.timeout.connect(self._show_ages)
 
+    def is_attached(self) -> bool:
+        """Whether the ticket is attached (sends work)."""
+        return self._attached
+
     # --- wiring -----------------------------------------------------------------------------
 
     def _connect(self) -> None:
-        view, entry = self.view, self.entry
+        view = self.view
         view.kill_switch_action.triggered.connect(lambda: self.sending.send(Action.KILL_SWITCH))
-        view.repeat_action.triggered.connect(entry.repeat_last_order)
-        view.quit_action.triggered.connect(self.close)
+        view.repeat_action.triggered.connect(self.entry.repeat_last_order)
         view.limits_action.triggered.connect(lambda: self._spawn(self.edit_limits()))
         view.groups_action.triggered.connect(lambda: self._spawn(self.edit_groups()))
         view.sounds_action.toggled.connect(self._set_sounds)
-        view.always_on_top_toggle.toggled.connect(self.set_always_on_top)
         view.confirm_orders_toggle.toggled.connect(self._set_confirm_orders)
-        for key, handler in (("buy", lambda: entry.choose_side(Side.BUY)),
-                             ("sell", lambda: entry.choose_side(Side.SELL)),
-                             ("flatten_place", lambda: entry.send(Action.FLAT_PLACE)),
-                             ("place", lambda: entry.send(Action.PLACE)),
-                             ("refresh", self.reload)):
+
+    def _make_shortcuts(self) -> None:
+        """The window's keys, live from the first paint: before `attach` they only say that
+        nothing was sent."""
+        view = self.view
+        view.quit_action.triggered.connect(self.close)
+        view.always_on_top_toggle.toggled.connect(self.set_always_on_top)
+        handlers: dict[str, Callable[[], None]] = {
+            "buy": lambda: self.entry.choose_side(Side.BUY),
+            "sell": lambda: self.entry.choose_side(Side.SELL),
+            "flatten_place": lambda: self.entry.send(Action.FLAT_PLACE),
+            "place": lambda: self.entry.send(Action.PLACE),
+            "refresh": self.reload}
+        for key, handler in handlers.items():
             shortcut = QShortcut(QKeySequence(SHORTCUTS[key]), self)
             shortcut.setAutoRepeat(False)  # a held key is one intent, not a stream of orders
-            shortcut.activated.connect(handler)
+            shortcut.activated.connect(self._when_attached(handler))
 
-    def _restore(self) -> None:
+    def _when_attached(self, handler: Callable[[], None]) -> Callable[[], None]:
+        def guarded() -> None:
+            if self._attached:
+                handler()
+            else:
+                self._inert.say_not_sent()
+        return guarded
+
+    def _restore_view(self) -> None:
+        """What the window shows of the settings before anything is attached."""
         settings, view = self.settings, self.view
         if settings.geometry is not None:
             self.restoreGeometry(settings.geometry)
+        view.sounds_action.setChecked(settings.sounds)
+        view.confirm_orders_toggle.setChecked(settings.confirm_orders)
+        view.always_on_top_toggle.setChecked(settings.always_on_top)
+        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, settings.always_on_top)
+
+    def _restore(self) -> None:
+        settings, view = self.settings, self.view
         view.sounds_action.setChecked(settings.sounds and self.sounds.available)
         view.sounds_action.setEnabled(self.sounds.available)
         if not self.sounds.available:
             view.sounds_action.setToolTip("No sound player found on this computer")
-        view.confirm_orders_toggle.setChecked(settings.confirm_orders)
-        view.always_on_top_toggle.setChecked(settings.always_on_top)
-        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, settings.always_on_top)
         self.apply_rules()
 
     def apply_rules(self) -> None:
@@ -142,6 +188,8 @@ class TicketWindow(QMainWindow):
                                             for kind in AccountKind})
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        import asyncio  # loaded by then: only an attached window spawns
+
         # Keep a reference: asyncio holds tasks weakly and a collected task silently vanishes.
         task: asyncio.Task[Any] = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
@@ -190,7 +238,10 @@ class TicketWindow(QMainWindow):
     # --- start and reads --------------------------------------------------------------------
 
     def start(self) -> asyncio.Task[Any]:
-        """Load accounts, then the chosen instrument's quote and position; start the timers."""
+        """Load accounts, then the chosen instrument's quote and position; start the timers.
+        The ticket must be attached."""
+        if not self._attached:
+            raise RuntimeError("start() before attach(): the window has no ticket yet")
         self._refresh_timer.start()
         self._age_timer.start()
         return self._spawn(self._first_load())
@@ -204,7 +255,7 @@ class TicketWindow(QMainWindow):
             self.first_load_done.emit()
 
     def is_started(self) -> bool:
-        return self._refresh_timer.isActive()
+        return self._attached and self._refresh_timer.isActive()
 
     def attach_feed(self, feed: Feed) -> None:
         """Take quotes and P&L from the stream; REST reads then run only while it is down."""
@@ -233,7 +284,7 @@ class TicketWindow(QMainWindow):
         if self.feed is not None:
             self.header.show_feed_state(self.feed.state)
         self.position.show_age(live=self.feed is not None and self.feed.positions_live)
-        self.entry.show_age(STALE_AFTER_S)
+        self.entry.show_age(self._stale_after_s)
         self.orders.show_ages()
 
     def reload(self) -> None:
@@ -244,6 +295,8 @@ class TicketWindow(QMainWindow):
         self._spawn(self._load())
 
     async def _load(self) -> None:
+        import asyncio
+
         mark = self.load_watch.begin()
         accounts = await self.ticket.load_accounts()
         self.entry.selection_changed()
@@ -256,14 +309,20 @@ class TicketWindow(QMainWindow):
     # --- menu and options -------------------------------------------------------------------
 
     def send(self, action: Action) -> None:
-        """Send `action` as its button would (the order actions read the form)."""
-        if action.places_order:
+        """Send `action` as its button would (the order actions read the form); before the
+        ticket is attached nothing is sent and the status line says so."""
+        if not self._attached:
+            self._inert.say_not_sent()
+        elif action.places_order:
             self.entry.send(action)
         else:
             self.sending.send(action)
 
     async def edit_limits(self) -> None:
         """The safety limits dialog; saved limits apply from the next send."""
+        from ct_ticket.ui.dialogs import ask
+        from ct_ticket.ui.limits_dialog import LimitsDialog
+
         current = {kind: self.settings.limits(kind) for kind in AccountKind}
         dialog = LimitsDialog(self, current, {kind: self.settings.require_stop(kind)
                                               for kind in AccountKind})
@@ -277,6 +336,9 @@ class TicketWindow(QMainWindow):
     async def edit_groups(self) -> None:
         """The account groups dialog; saved groups are offered in the account picker at once."""
         store = self.entry.groups
+        from ct_ticket.ui.dialogs import ask
+        from ct_ticket.ui.group_dialog import GroupDialog
+
         dialog = GroupDialog(self, store.groups(), tuple(a.name for a in self.ticket.accounts))
         if await ask(dialog):
             store.save(dialog.groups())
@@ -311,12 +373,16 @@ class TicketWindow(QMainWindow):
 
     def save_choices(self) -> None:
         self.settings.geometry = self.saveGeometry()
-        self.entry.save_choices()
+        if self._attached:
+            self.entry.save_choices()
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
-        self.ticket.stop_following()  # only reads: an exit never waits for NT8 to fill
-        self._refresh_timer.stop()
-        self._age_timer.stop()
+        if self._attached:
+            self.ticket.stop_following()  # only reads: an exit never waits for NT8 to fill
+            self._refresh_timer.stop()
+            self._age_timer.stop()
+        else:
+            self._inert.stop_holding()
         self.save_choices()
         super().closeEvent(event)
