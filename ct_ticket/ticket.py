@@ -23,6 +23,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
 from typing import Any
 
+from ct_ticket import timing  # click-path marks for the benchmarks; no-ops unless recording
 from ct_ticket.api.client import CrossTradeClient
 from ct_ticket.api.errors import (
     AuthenticationError,
@@ -291,6 +292,7 @@ class Ticket:
         A review that needs an answer stays pending until `decide`; synchronous, so a second
         click in the same event-loop turn finds it pending.
         """
+        timing.mark("review")
         if action.slot in self.in_flight or self.pending_review is not None:
             return None
         account = order.account if order else self.account
@@ -336,6 +338,7 @@ class Ticket:
         taken before the click handler returns, so a second click in the same event-loop turn
         finds it taken. An order gets the ticket's own id and its record here, before sending.
         """
+        timing.mark("submit")
         slot = action.slot
         if slot in self.in_flight:
             log.info("%s ignored: %s still in flight", action, self.in_flight[slot])
@@ -353,7 +356,9 @@ class Ticket:
                                  request_words(action, order, order.account, order.instrument))
             self.records[record.order_id] = record
         self.in_flight[slot] = action
+        timing.mark("busy")
         self._emit(Busy(True, action))
+        timing.mark("busy shown")
         return self._start(self._run(action, order, record))
 
     async def _run(self, action: Action, order: OrderRequest | None,

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ct_ticket import timing
 from ct_ticket.api import wire
 from ct_ticket.api.budget import RateBudget
 from ct_ticket.api.errors import (
@@ -178,9 +179,12 @@ class Requester:
                    params: Mapping[str, str] | None = None,
                    body: Mapping[str, Any] | None = None, auth: httpx.Auth | None = None) -> T:
         """Send (GETs with bounded retries; anything that acts exactly once) and parse."""
+        timing.mark("call")
         payload = await self._request(method, path, params=params, body=body, auth=auth)
         try:
-            return parser(payload)
+            parsed = parser(payload)
+            timing.mark("answer parsed")
+            return parsed
         except wire.ShapeError as error:
             raise BadResponseError(str(error), method=method, path=path, status=200) from None
         except Exception as error:  # a hostile body found a parser gap: unreadable, not a crash
@@ -254,10 +258,13 @@ class Requester:
         url = f"{path}?{query_string(params)}" if params else path
         deadline = self.timeouts.deadline(method)
         status = 0
+        trace = timing.http_trace()  # None unless a benchmark records the click path
+        timing.mark("send")
         try:
             async with asyncio.timeout(deadline):
-                async with self.http.stream(method, url, json=body,
-                                            auth=auth or self.auth) as response:
+                async with self.http.stream(method, url, json=body, auth=auth or self.auth,
+                                            extensions={"trace": trace} if trace else None
+                                            ) as response:
                     status = response.status_code
                     raw = await self._read_limited(response, method, path)
         except TimeoutError:
