@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from ct_ticket.ui.window import TicketWindow
 
-__all__ = ["BREAKDOWN", "ClickMarks", "Row", "args_for", "breakdown_rows", "close_window",
-           "exit_now", "median", "percentile", "print_rows", "ready_window", "run_qt"]
+__all__ = ["BREAKDOWN", "ClickMarks", "Row", "app_logging", "args_for", "breakdown_rows",
+           "close_window", "exit_now", "median", "percentile", "print_rows", "ready_window",
+           "run_qt"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,16 @@ def exit_now(code: int = 0) -> NoReturn:
     os._exit(code)
 
 
+def app_logging(folder: Path, token: str) -> None:
+    """Log as the app does: its rotating log file at INFO (every request's lines), the token
+    registered for redaction; the file goes to `folder`, not the user's log folder."""
+    from ct_ticket import logs
+
+    os.environ[logs.LOG_DIR_ENV] = str(folder)
+    logs.setup_logging()
+    logs.register_secret(token)
+
+
 async def ready_window(base_url: str, verify: bool | str = True) -> TicketWindow:
     """The real window over a real client, first load done (so the pool holds warm
     connections), on Sim101, MARKET, no confirmation, and no same-order-twice hold."""
@@ -112,7 +123,8 @@ async def ready_window(base_url: str, verify: bool | str = True) -> TicketWindow
     from ct_ticket.ui.window import TicketWindow
 
     folder = Path(tempfile.mkdtemp(prefix="ct-bench-settings-"))
-    client = CrossTradeClient("bench", base_url=base_url, verify=verify)
+    app_logging(folder, "bench-token")
+    client = CrossTradeClient("bench-token", base_url=base_url, verify=verify)
     window = TicketWindow(Ticket(client), Settings(folder / "settings.ini"))
     window.show()
     await asyncio.wait_for(window.start(), 30)  # start() hands back the first load's task
