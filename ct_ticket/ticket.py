@@ -358,7 +358,6 @@ class Ticket:
         self.in_flight[slot] = action
         timing.mark("busy")
         self._emit(Busy(True, action))
-        timing.mark("busy shown")
         return self._start(self._run(action, order, record))
 
     async def _run(self, action: Action, order: OrderRequest | None,
