@@ -69,18 +69,25 @@ def _documented_post(net: NetSim, i: int) -> float:
 
 async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
     """Run `n` orders each way over a proxy with `rtt_ms` and return the rows."""
-    from ct_ticket.events import Busy, Status, StatusLevel, TicketEvent
+    from ct_ticket.events import Busy, NakedPosition, Status, StatusLevel, TicketEvent
+    from ct_ticket.wording import naked_words
     with NetSim(tls=True, rtt_ms=rtt_ms) as net:
         server = _server_time(net, max(n, 30))
         window = await ready_window(net.proxy_url, verify=net.ca)
         done: list[asyncio.Future[float]] = []
         problems: list[str] = []
+        alarms: set[str] = set()
 
         def on_event(event: TicketEvent) -> None:
             if isinstance(event, Busy) and not event.busy and done and not done[-1].done():
                 done[-1].set_result(time.perf_counter())
+            elif isinstance(event, NakedPosition) and event.alarm:
+                # The orders carry no stop, so the ticket rightly says the position is naked;
+                # that is the protection's word on the position, not a failed order.
+                alarms.add(naked_words(event.uncovered, event.instrument))
             elif isinstance(event, Status) and event.level in (StatusLevel.ERROR,
-                                                               StatusLevel.UNKNOWN):
+                                                               StatusLevel.UNKNOWN) and (
+                    event.text not in alarms):
                 problems.append(event.text)
 
         window.ticket.subscribe(on_event)

@@ -7,8 +7,10 @@
 
 Quotes of the followed instrument go to ``ticket.update_quote`` (bid, ask, last; the tick size and
 point value stay as REST read them) and out as the ticket's ``QuoteUpdated`` through
-``ticket.announce_quote``, at most one per ``quote_interval`` (a busy market ticks faster than a
-window needs to repaint; the ticket's quote itself is always the latest). P&L frames update the
+``ticket.announce_quote``, at most one per ``quote_interval``, one frame at 60 Hz by default: a
+busy market ticks faster than a screen shows, and the ticket's quote itself is always the latest.
+A quote that comes after a quiet frame goes out at once; one that comes sooner waits for the
+frame's end, so no price shown is more than a frame older than the stream's. P&L frames update the
 unrealized P&L and market price of the ticket's position for the chosen account and instrument
 through ``ticket.update_position``. A P&L frame never changes the position itself: when the
 stream shows another quantity (a resting order filled, a flatten in NT8) the feed has the ticket
@@ -36,9 +38,10 @@ from ct_ticket.api.stream_messages import (
 from ct_ticket.model import Quote, normalize_instrument
 from ct_ticket.ticket import Ticket
 
-__all__ = ["Feed", "FeedState", "StreamSource"]
+__all__ = ["FRAME_S", "Feed", "FeedState", "StreamSource"]
 
 log = logging.getLogger(__name__)
+FRAME_S = 1 / 60  # one frame at 60 Hz: the most often a quote repaints the window
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class Feed:
         *,
         stale_after: float = 5.0,
         recheck_interval: float = 3.0,
-        quote_interval: float = 0.05,
+        quote_interval: float = FRAME_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ticket = ticket

@@ -267,6 +267,10 @@ class Settings:
         return (ticks[0] or None, ticks[1] or None)
 
     def set_bracket_ticks(self, instrument: str, stop: int | None, target: int | None) -> None:
+        # Every send saves the ticks; unchanged, they must not rewrite the file (QSettings
+        # writes at the next event-loop turn, which is when the order's request should go).
+        if self.bracket_ticks(instrument) == (stop or None, target or None):
+            return
         key = f"bracket/{instrument.split(' ')[0] or '_'}"
         self._qs.setValue(f"{key}/stopTicks", stop or 0)
         self._qs.setValue(f"{key}/targetTicks", target or 0)
@@ -278,6 +282,8 @@ class Settings:
 
     def remember_atm_template(self, name: str) -> None:
         names = [name, *(n for n in self.atm_templates if n != name)]
+        if names[:_RECENT_LIMIT] == self.atm_templates:
+            return  # already first: no file write on the send's path
         self._qs.setValue("ticket/atmTemplates", names[:_RECENT_LIMIT])
 
     @property

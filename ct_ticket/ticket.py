@@ -4,14 +4,11 @@ Knows no widgets (the window subscribes to `TicketEvent`s), so every rule here i
 a window. The rules that keep money safe live here:
 
 * single flight: `submit` claims the send slot synchronously, in the click handler, so a burst
-  of clicks or a held Enter queues nothing; the slot is released only when the POST has ended;
-* an order POST is sent once; an answer that never came makes the order *unknown*, and the
-  ticket re-reads position and working orders to settle it instead of sending again;
-* every position-changing action is followed by a post-check that states the resulting
-  position and working orders in one line;
-* what must be asked before a send (limits, the same order twice, confirm-every-order, a
-  flatten's blast radius) is decided by `review` and returned as data; the window asks it and
-  passes the answer back to `decide`.
+  of clicks or a held Enter queues nothing; the slot is released when the POST has ended;
+* an order POST is sent once; an unknown outcome is looked up by the order's own id, never
+  sent again; each action is followed by a post-check of the position and working orders;
+* what must be asked before a send (limits, the same order twice, room, a flatten's blast
+  radius) is decided by `review` as data; the window asks it and answers through `decide`.
 """
 
 from __future__ import annotations
@@ -23,6 +20,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ct_ticket import timing  # click-path marks for the benchmarks; no-ops unless recording
 from ct_ticket.api.errors import (
     AuthenticationError,
     CrossTradeError,
@@ -303,6 +301,7 @@ class Ticket:
         A review that needs an answer stays pending until `decide`; synchronous, so a second
         click in the same event-loop turn finds it pending.
         """
+        timing.mark("review")
         if action.slot in self.in_flight or self.pending_review is not None:
             return None
         review = review_for(self, action, order)  # the rails, the account's own limits and room
@@ -336,6 +335,7 @@ class Ticket:
         taken before the click handler returns, so a second click in the same event-loop turn
         finds it taken. An order gets the ticket's own id and its record here, before sending.
         """
+        timing.mark("submit")
         slot = action.slot
         if slot in self.in_flight:
             log.info("%s ignored: %s still in flight", action, self.in_flight[slot])
@@ -353,6 +353,7 @@ class Ticket:
                                  request_words(action, order, order.account, order.instrument))
             self.records[record.order_id] = record
         self.in_flight[slot] = action
+        timing.mark("busy")
         self._emit(Busy(True, action))
         return self._start(self._run(action, order, record))
 

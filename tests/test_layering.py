@@ -29,7 +29,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "Credentials": ("credentials.py",),
     "API": ("api/",),
     "Model": ("model/",),
-    "Base": ("__init__.py", "logs.py", "paths.py", "sounds.py"),
+    "Base": ("__init__.py", "logs.py", "paths.py", "sounds.py", "timing.py"),
     "Sim": ("sim/",),
 }
 
@@ -159,6 +159,7 @@ NO_QT = [
     "logs.py",
     "paths.py",
     "sounds.py",
+    "timing.py",
     "api",
     "sim",
 ]

@@ -73,6 +73,7 @@ class FittedText(QObject):
         self._break_before = ""
         self._least_height = button.minimumHeight()
         self._fitting = False
+        self._fitted = False  # refit has not run yet: the first set_text must
         # The layout decides the width and the wrap follows it; a long order must not widen
         # the window (a push button's minimum would otherwise be its one-line width).
         policy = button.sizePolicy()
@@ -82,7 +83,11 @@ class FittedText(QObject):
 
     def set_text(self, text: str, break_before: str = "") -> None:
         """`text`'s lines as written ('&' is shown as '&'), wrapped where the button needs;
-        `break_before` names the word a line should rather break before."""
+        `break_before` names the word a line should rather break before. The same text again
+        does nothing: every quote re-labels the send buttons, and a re-fit re-styles, measures
+        and re-lays out the button (resizes, font and style changes re-fit by themselves)."""
+        if (text, break_before) == (self._text, self._break_before) and self._fitted:
+            return
         self._text, self._break_before = text, break_before
         self.refit()
 
@@ -111,6 +116,7 @@ class FittedText(QObject):
                 lines = self._wrapped()
         finally:
             self._fitting = False
+        self._fitted = True
         shown = "\n".join(lines).replace("&", "&&")  # '&' would mark a mnemonic
         if shown != self.button.text():
             self.button.setText(shown)

@@ -1,0 +1,65 @@
+"""Timestamps along the click path, for the benchmarks' breakdown row. Off unless switched on.
+
+    timing.mark("review")            # in the code: one global read and a no-op call when off
+    timing.record(marks.append)      # the benchmark: every mark as (name, perf_counter_ns)
+    timing.record(None)              # off again
+
+The app never switches it on. While it is off, `mark` is a call to a function that returns at
+once (no clock read, no allocation), so the marks may stay on the path of every order. The
+benchmark gets `(name, nanoseconds)` pairs on the same `time.perf_counter_ns` clock it reads
+itself, so its own marks (the click, the answer on screen) interleave with these.
+
+`http_trace` is the httpcore trace hook for one request while recording is on (None while
+off, so the request carries no extension at all): it marks when the request's bytes were
+written and when the answer's head arrived.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+__all__ = ["Sink", "http_trace", "mark", "record", "recording"]
+
+Sink = Callable[[tuple[str, int]], None]
+
+_sink: Sink | None = None
+
+# httpcore's trace events that mark the wire: the request fully written (the server can act on
+# it from here), and the answer's status line and headers read (its first bytes are back).
+_WIRE_EVENTS = {
+    "http11.send_request_body.complete": "request written",
+    "http11.receive_response_headers.complete": "answer head read",
+    "http2.send_request_body.complete": "request written",
+    "http2.receive_response_headers.complete": "answer head read",
+}
+
+
+def record(sink: Sink | None) -> None:
+    """Send every mark from now on to `sink` (None: stop recording)."""
+    global _sink
+    _sink = sink
+
+
+def recording() -> bool:
+    """Whether marks are being recorded."""
+    return _sink is not None
+
+
+def mark(name: str) -> None:
+    """Note that the click path reached `name`, if a benchmark is recording."""
+    sink = _sink
+    if sink is not None:
+        sink((name, time.perf_counter_ns()))
+
+
+async def _trace(event: str, _info: dict[str, Any]) -> None:
+    name = _WIRE_EVENTS.get(event)
+    if name is not None:
+        mark(name)
+
+
+def http_trace() -> Callable[[str, dict[str, Any]], Awaitable[None]] | None:
+    """httpcore's ``trace`` extension while recording (marks on the wire), else None."""
+    return _trace if _sink is not None else None
