@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QApplication, QTableWidgetItem
 
@@ -23,6 +24,7 @@ _COLOURS = {
     "dark": {"error": "#ff6b6b", "warning": "#f0b429", "unknown": "#c4a7ff", "ok": "#4fd08a"},
     "light": {"error": "#a61b1b", "warning": "#a15c00", "unknown": "#5b21b6", "ok": "#177a3f"},
 }
+FRAME_MS = 16  # rows drawn at most once a frame
 _ROOM_LEVEL = {RoomLevel.RED: "error", RoomLevel.AMBER: "warning", RoomLevel.UNKNOWN: "unknown"}
 
 
@@ -53,16 +55,29 @@ class GroupResultsPanel:
         self.rooms: Mapping[str, Room] = {}
         sends.ticket.groups.subscribe(self.show)
         sends.subscribe_rooms(self._show_rooms)
+        self._draw_due = QTimer(view)
+        self._draw_due.setSingleShot(True)
+        self._draw_due.setInterval(FRAME_MS)
+        self._draw_due.timeout.connect(self._draw)
         view.toggle_button.toggled.connect(self._set_open)
         view.retry_button.clicked.connect(self.retry)
 
     def show(self, results: GroupResults) -> None:
-        """A group send started or moved on: the panel appears and says where each member is."""
+        """A group send started or moved on: the panel appears and says where each member is.
+
+        A group of 20 moves on some 60 times in a second (sending, accepted, filled, each with
+        its position): the rows in between are drawn at most once a frame, so drawing never
+        delays the members' own answers on the loop; the outcome is drawn at once."""
         self.results = results
         if not self.rooms:
             self.rooms = self.sends.rooms()
-        self.view.setVisible(True)
-        self._draw()
+        if self.view.isHidden():
+            self.view.setVisible(True)
+        if results.done:  # the outcome is drawn at once
+            self._draw_due.stop()
+            self._draw()
+        elif not self._draw_due.isActive():
+            self._draw_due.start()
 
     def _show_rooms(self, rooms: Mapping[str, Room]) -> None:
         self.rooms = rooms
@@ -110,8 +125,10 @@ class GroupResultsPanel:
         view.banner.setText(f"Out of sync: {', '.join(out)} — positions no longer match the "
                             "multipliers." if out else "")
         error = _colour("error").name()
-        view.banner.setStyleSheet(f"QLabel {{ color: {error}; border: 1px solid {error}; "
-                                  "border-radius: 3px; padding: 3px 6px; font-weight: bold; }")
+        sheet = (f"QLabel {{ color: {error}; border: 1px solid {error}; "
+                 "border-radius: 3px; padding: 3px 6px; font-weight: bold; }")
+        if view.banner.styleSheet() != sheet:  # a new style sheet re-polishes the label
+            view.banner.setStyleSheet(sheet)
         view.retry_button.setEnabled(results.done and not self.sends.busy
                                      and any(row.failed for row in results.rows))
         self._draw_header()
