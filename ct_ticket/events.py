@@ -14,13 +14,16 @@ from ct_ticket.model import Account, Execution, OrderInfo, Position, Quote
 from ct_ticket.model.room import Room
 
 __all__ = [
+    "FAILED",
     "AccountsLoaded",
     "Action",
     "AuthFailed",
     "Busy",
     "Connection",
     "FillsUpdated",
+    "GroupResults",
     "LogEntry",
+    "MemberResult",
     "NakedPosition",
     "OrderReplaced",
     "PositionUpdated",
@@ -203,3 +206,35 @@ TicketEvent = (
     | OrderReplaced | NakedPosition | RoomUpdated
 )
 
+
+# --- a group's send (fanout.py publishes them to the group results panel) ----------------
+
+# A definite failure: nothing is working or filled for this member, and retrying is safe.
+FAILED = frozenset({"rejected", "not sent", "not placed"})
+@dataclass(frozen=True)
+class MemberResult:
+    """One member's row: what it was sent, where it stands, and why."""
+
+    account: str
+    quantity: int
+    state: str  # sending, accepted, working, filled, rejected, unknown, not sent, skipped, done
+    reason: str = ""
+    position: int | None = None  # signed, read after the send; None: not read (yet)
+    order_id: str = ""
+    unprotected: bool = False  # filled, but its bracket in ticks is not in place
+
+    @property
+    def failed(self) -> bool:
+        """A definite failure (safe to send again)."""
+        return self.state in FAILED
+
+
+@dataclass(frozen=True)
+class GroupResults:
+    """The rows of a group's last send, and the members out of step with their multipliers."""
+
+    group: str
+    action: Action
+    rows: tuple[MemberResult, ...]
+    out_of_sync: tuple[str, ...] = ()
+    done: bool = False

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ct_ticket.api.budget import FanOutPlan, plan
 from ct_ticket.api.errors import CrossTradeError
 from ct_ticket.calls import call_for
-from ct_ticket.events import Action
+from ct_ticket.events import FAILED, Action, GroupResults, MemberResult
 from ct_ticket.group_brackets import bracket_member, needs_bracket
 from ct_ticket.model import OrderRequest, OrderState, Side
 from ct_ticket.model.groups import AccountGroup, member_quantities, out_of_sync
@@ -37,42 +37,11 @@ from ct_ticket.wording import request_words
 if TYPE_CHECKING:
     from ct_ticket.ticket import Ticket
 
-__all__ = ["FAILED", "FanOut", "GroupResults", "MemberResult"]
+__all__ = ["FAILED", "FanOut", "GroupResults", "MemberResult"]  # the results: events.py
 
-# A definite failure: nothing is working or filled for this member, and retrying is safe.
-FAILED = frozenset({"rejected", "not sent", "not placed"})
 _STATES = {OrderState.ACCEPTED.value: "accepted", OrderState.WORKING.value: "working",
            OrderState.FILLED.value: "filled", OrderState.PART_FILLED.value: "working",
            OrderState.REJECTED.value: "rejected", OrderState.CANCELLED.value: "cancelled"}
-
-
-@dataclass(frozen=True)
-class MemberResult:
-    """One member's row: what it was sent, where it stands, and why."""
-
-    account: str
-    quantity: int
-    state: str  # sending, accepted, working, filled, rejected, unknown, not sent, skipped, done
-    reason: str = ""
-    position: int | None = None  # signed, read after the send; None: not read (yet)
-    order_id: str = ""
-    unprotected: bool = False  # filled, but its bracket in ticks is not in place
-
-    @property
-    def failed(self) -> bool:
-        """A definite failure (safe to send again)."""
-        return self.state in FAILED
-
-
-@dataclass(frozen=True)
-class GroupResults:
-    """The rows of a group's last send, and the members out of step with their multipliers."""
-
-    group: str
-    action: Action
-    rows: tuple[MemberResult, ...]
-    out_of_sync: tuple[str, ...] = ()
-    done: bool = False
 
 
 Listener = Callable[[GroupResults], None]

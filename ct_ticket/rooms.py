@@ -2,7 +2,7 @@
 and, when the add-on has them, its watermarks; and the order checks that use them.
 
 No Qt. The ticket composes it (`ticket.rooms`) and publishes `RoomUpdated` for the position
-panel; the group results panel asks `ticket.room_of(account)`. Rules:
+panel; the group results show `ticket.rooms.room_of(account)`. Rules:
 
 * the room is read with the account (`GET /accounts/{a}` and `GET .../watermarks` together),
   at most every `REFRESH_S` seconds per account, as ordinary reads: the shared rate budget makes

@@ -45,6 +45,7 @@ from ct_ticket.events import (
     WorkingOrdersUpdated,
 )
 from ct_ticket.fanout import FanOut
+from ct_ticket.group_sends import GroupSends
 from ct_ticket.model import (
     DEFAULT_LIMITS,
     Account,
@@ -58,7 +59,6 @@ from ct_ticket.model import (
     instrument_problem,
     normalize_instrument,
 )
-from ct_ticket.model.room import Room
 from ct_ticket.order_edits import OrderEdits
 from ct_ticket.outcomes import Outcomes
 from ct_ticket.protection import Protection
@@ -83,8 +83,7 @@ class Ticket:
     def __init__(self, client: CrossTradeClient) -> None:
         self.client = client
         self.accounts: tuple[Account, ...] = ()
-        self.account = ""
-        self.instrument = ""
+        self.account, self.instrument = "", ""
         self.quote: Quote | None = None
         self.position: Position | None = None
         self.working_orders: int | None = None
@@ -106,6 +105,7 @@ class Ticket:
         self._read_failed = False  # a read failed and no position read has succeeded since
         self.protection = Protection(self)  # brackets, the naked-position alarm, breakeven
         self.rooms = Rooms(self)  # each account's room to its own limits (rooms.py)
+        self.group_sends = GroupSends(self)  # a group's review, then one fan-out
 
     # --- events -----------------------------------------------------------------------------
 
@@ -256,10 +256,6 @@ class Ticket:
             self._emit(WorkingOrdersUpdated(account, count, working))
         self.rooms.refresh_soon(account)  # with the account reads, when due
         return count
-
-    def room_of(self, account: str) -> Room:
-        """`account`'s room to its own limits as last read (the group results use it)."""
-        return self.rooms.room_of(account)
 
     def _failed_read(self, what: str, error: CrossTradeError, *, quiet: bool = False) -> None:
         self._read_failed = True

@@ -193,7 +193,7 @@ def test_an_order_risking_300_is_held_naming_the_account_and_both_figures(
         async with ticket_at(served[1], events) as ticket:
             room = await ticket.rooms.refresh("Sim101")
             assert room is not None and room.text.startswith("$250 left today")
-            assert rooms(events)[-1].room == ticket.room_of("Sim101") == room
+            assert rooms(events)[-1].room == ticket.rooms.room_of("Sim101") == room
             # No stop-loss: 12 contracts x the assumed 20 ticks x $1.25 = $300.
             review = ticket.review(Action.PLACE, mes(12))
             assert review is not None and review.needs_answer

@@ -7,15 +7,18 @@ as last read say; a figure nobody reported is shown as unknown, never 0."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QApplication, QTableWidgetItem
 
-from ct_ticket.fanout import GroupResults, MemberResult
-from ct_ticket.group_sends import GroupSends
+from ct_ticket.events import GroupResults, MemberResult
 from ct_ticket.model.groups import Room, RoomLevel
 from ct_ticket.ui.group_results_view import RESULT_COLUMNS, GroupResultsView
+
+if TYPE_CHECKING:
+    from ct_ticket.ticket import Ticket
 
 __all__ = ["GroupResultsPanel"]
 
@@ -46,11 +49,11 @@ def _state(row: MemberResult) -> str:
 
 
 class GroupResultsPanel:
-    """Shows the group's last send; the retry goes back through `GroupSends`."""
+    """Shows the group's last send; the retry goes back through the ticket's `group_sends`."""
 
-    def __init__(self, view: GroupResultsView, sends: GroupSends) -> None:
+    def __init__(self, view: GroupResultsView, ticket: Ticket) -> None:
         self.view = view
-        self.sends = sends
+        self.sends = sends = ticket.group_sends
         self.results: GroupResults | None = None
         self.rooms: Mapping[str, Room] = {}
         sends.ticket.groups.subscribe(self.show)

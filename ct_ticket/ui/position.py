@@ -78,7 +78,7 @@ class PositionPanel:
                 self.show_naked(NakedPosition(event.account, event.instrument, 0, False))
                 if self.status is not None:
                     self.show_status(self.status)  # now about another account: marked so
-                self.show_room(self.ticket.room_of(event.account) if event.account else None)
+                self.show_room(self.ticket.rooms.room_of(event.account) if event.account else None)
         elif isinstance(event, PositionUpdated):
             if event.position is not None:
                 self.position, self.read_at = event.position, time.monotonic()

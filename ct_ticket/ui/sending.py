@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from ct_ticket.events import Action, Status, StatusLevel
-from ct_ticket.group_sends import GroupReview, GroupSends
 from ct_ticket.model import OrderRequest
 from ct_ticket.model.groups import AccountGroup
 from ct_ticket.rails import Review
@@ -36,7 +35,7 @@ class Sender:
         self.ticket = ticket
         self.spawn = spawn
         self.group: AccountGroup | None = None  # chosen in the account picker: sends fan out
-        self.groups = GroupSends(ticket)
+        self.groups = ticket.group_sends
 
     def send(self, action: Action, order: OrderRequest | None = None) -> None:
         """Send `action` exactly once, after asking whatever the ticket's review says.
@@ -85,15 +84,17 @@ class Sender:
 
     async def _group(self, group: AccountGroup, action: Action,
                      order: OrderRequest | None) -> None:
-        review: GroupReview | None = None
-        approved = False
         try:
             review = await self.groups.review(group, action, order)
-            if review is not None:
-                approved = not review.needs_answer or await self._confirm(group_question(
-                    review.review, review.members, review.plan_text, review.blast_radius))
+        except BaseException:
+            self.groups.release()
+            raise
+        if review is None:
+            self.groups.release()
+            return
+        approved = False
+        try:
+            approved = not review.needs_answer or await self._confirm(group_question(
+                review.review, review.members, review.plan_text, review.blast_radius))
         finally:
-            if review is None:
-                self.groups.release()
-            else:
-                self.groups.decide(review, approved)
+            self.groups.decide(review, approved)

@@ -100,7 +100,7 @@ class TicketWindow(QMainWindow):
                                 on_side=self._tint, on_reload=self.reload)
         self.position = PositionPanel(view.position_view, ticket, self.sending, settings,
                                       self.sounds)
-        self.group_results = GroupResultsPanel(view.group_results_view, self.sending.groups)
+        self.group_results = GroupResultsPanel(view.group_results_view, ticket)
         self.orders = OrdersPanel(view.orders_view, ticket, settings)
         self.activity = ActivityPanel(view.activity_view, ticket, self.sounds)
         ticket.subscribe(self._on_event)
