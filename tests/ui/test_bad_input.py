@@ -47,6 +47,7 @@ def window(ui: Any, qtbot: Any, qloop: Any, sim_server: Any, settings_path: Path
     ui.close(win)
 
 
+@pytest.mark.timeout(900)  # 40 examples, each may wait on the rate budget (see below)
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(order_type=st.sampled_from(list(OrderType)), quantity=quantities, limit=prices,
@@ -61,7 +62,7 @@ def test_random_text_in_every_field_sends_a_valid_body_or_nothing_with_a_message
     sim = sim_server.sim
     # The previous example's order may still be followed (a rejection said seconds later):
     # let it end first, or its words would land on this example's status line.
-    qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=15_000)
+    qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks, timeout=30_000)
     sim.clear_requests()
     window.ticket.recent_orders = RecentOrders()  # each example is a fresh intent
     window.entry.view.account_picker.clear()
@@ -88,8 +89,10 @@ def test_random_text_in_every_field_sends_a_valid_body_or_nothing_with_a_message
         dialog = ui.open_dialog()
         assert dialog is not None
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    # Generous: after dozens of examples the client's own rate budget (180/min, as CrossTrade's)
+    # paces the follow-up reads, so an example's order may take seconds to be followed to its end.
     qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks
-                    and window.ticket.pending_review is None, timeout=5_000)
+                    and window.ticket.pending_review is None, timeout=30_000)
 
     posts = sim.order_posts()
     status = window.position.view.status_line.text()
