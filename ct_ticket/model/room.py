@@ -79,6 +79,18 @@ def _level(left: float | None, limit: float | None) -> RoomLevel:
     return RoomLevel.RED if share < 0.10 else RoomLevel.AMBER if share < 0.25 else RoomLevel.OK
 
 
+def _part(limit: float | None, left: float | None, name: str, *, unknown: str,
+          left_unknown: str, suffix: str) -> str:
+    """One half of a room's words: unknown, no limit (CrossTrade's 0), or the room left."""
+    if limit is None:
+        return unknown
+    if not limit:
+        return f"no {name}"
+    if left is None:
+        return f"{name} {money(limit)}, {left_unknown}"
+    return f"{money(left)} {suffix}"
+
+
 @dataclass(frozen=True)
 class Room:
     """How far one account is from its daily loss limit and trailing drawdown.
@@ -107,23 +119,14 @@ class Room:
     @property
     def text(self) -> str:
         """ "$250 left today · $1,100 to drawdown"; unknown fields say so."""
-        if self.daily_limit is None:
-            daily = "daily loss limit unknown"
-        elif not self.daily_limit:
-            daily = "no daily loss limit"
-        elif self.daily_left is None:
-            daily = f"daily loss limit {money(self.daily_limit)}, today's P&L unknown"
-        else:
-            daily = f"{money(self.daily_left)} left today"
-        if self.drawdown_limit is None:
-            drawdown = "drawdown unknown"
-        elif not self.drawdown_limit:
-            drawdown = "no trailing drawdown"
-        elif self.drawdown_left is None:
-            drawdown = f"trailing drawdown {money(self.drawdown_limit)}, room unknown"
-        else:
-            at_most = "at most " if self.drawdown_estimated else ""
-            drawdown = f"{at_most}{money(self.drawdown_left)} to drawdown"
+        daily = _part(self.daily_limit, self.daily_left, "daily loss limit",
+                      unknown="daily loss limit unknown", left_unknown="today's P&L unknown",
+                      suffix="left today")
+        drawdown = _part(self.drawdown_limit, self.drawdown_left, "trailing drawdown",
+                         unknown="drawdown unknown", left_unknown="room unknown",
+                         suffix="to drawdown")
+        if self.drawdown_estimated and self.drawdown_left is not None and self.drawdown_limit:
+            drawdown = f"at most {drawdown}"
         return f"{daily} · {drawdown}"
 
     def shortfalls(self, risk: float) -> list[str]:
