@@ -94,6 +94,22 @@ def _ready_market_order(ui: Any, window: TicketWindow, quantity: int) -> None:
     view.quantity_field.setValue(quantity)
 
 
+def _open_with_pair(ui: Any, served: tuple[Any, str], settings_path: Path, *,
+                    sim102: Decimal) -> TicketWindow:
+    """The window over a saved group "Pair" {Sim101 x1, Sim102 x`sim102`}, the group chosen."""
+    settings = Settings(settings_path)
+    GroupStore(settings.store).save([group_from("Pair", [("Sim101", Decimal(1)),
+                                                         ("Sim102", sim102)])])
+    settings.sync()
+    window = ui.open(served[1], settings_path)
+    try:
+        _choose_group(ui, window, "Pair")
+    except BaseException:
+        ui.close(window)
+        raise
+    return window
+
+
 def _statuses(window: TicketWindow) -> list[str]:
     said: list[str] = []
 
@@ -306,13 +322,8 @@ def test_exits_go_to_every_member_and_the_kill_switch_stays_all_accounts(
     sim = _simulator(served, accounts=4)
     for account, size in (("Sim101", 1), ("Sim102", 2), ("Sim103", 1)):  # Sim103: no member
         sim.set_position(account, MES, size, 6000.0)
-    settings = Settings(settings_path)
-    GroupStore(settings.store).save([group_from("Pair", [("Sim101", Decimal(1)),
-                                                         ("Sim102", Decimal(2))])])
-    settings.sync()
-    window = ui.open(served[1], settings_path)
+    window = _open_with_pair(ui, served, settings_path, sim102=Decimal(2))
     try:
-        _choose_group(ui, window, "Pair")
         ui.set_instrument(window, MES)
         exits = window.position.view
 
@@ -355,13 +366,8 @@ def test_exits_go_to_every_member_and_the_kill_switch_stays_all_accounts(
 def test_the_same_group_order_again_within_seconds_is_asked_first(
         ui: Any, qtbot: Any, qloop: Any, served: tuple[Any, str], settings_path: Path) -> None:
     sim = _simulator(served, accounts=3)
-    settings = Settings(settings_path)
-    GroupStore(settings.store).save([group_from("Pair", [("Sim101", Decimal(1)),
-                                                         ("Sim102", Decimal(3))])])
-    settings.sync()
-    window = ui.open(served[1], settings_path)
+    window = _open_with_pair(ui, served, settings_path, sim102=Decimal(3))
     try:
-        _choose_group(ui, window, "Pair")
         _ready_market_order(ui, window, 1)
         place = window.entry.view.place_button
         assert ui.click_send(window, place) == ""
@@ -382,13 +388,8 @@ def test_the_same_group_order_again_within_seconds_is_asked_first(
 def test_a_group_entry_with_ticks_is_bracketed_in_every_member_from_its_own_fill(
         ui: Any, qtbot: Any, qloop: Any, served: tuple[Any, str], settings_path: Path) -> None:
     sim = _simulator(served, accounts=3)
-    settings = Settings(settings_path)
-    GroupStore(settings.store).save([group_from("Pair", [("Sim101", Decimal(1)),
-                                                         ("Sim102", Decimal(2))])])
-    settings.sync()
-    window = ui.open(served[1], settings_path)
+    window = _open_with_pair(ui, served, settings_path, sim102=Decimal(2))
     try:
-        _choose_group(ui, window, "Pair")
         _ready_market_order(ui, window, 1)
         window.entry.view.stop_loss_ticks_field.setValue(8)
         window.entry.view.take_profit_ticks_field.setValue(16)
