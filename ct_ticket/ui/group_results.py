@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QPalette
-from PySide6.QtWidgets import QApplication, QTableWidgetItem
+from PySide6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem
 
 from ct_ticket.events import GroupResults, MemberResult
 from ct_ticket.model.groups import Room, RoomLevel
@@ -28,6 +28,7 @@ _COLOURS = {
     "light": {"error": "#a61b1b", "warning": "#a15c00", "unknown": "#5b21b6", "ok": "#177a3f"},
 }
 FRAME_MS = 16  # rows drawn at most once a frame
+_COLOUR_ROLE = Qt.ItemDataRole.UserRole + 1  # the colour a cell's text is drawn in ("" plain)
 _ROOM_LEVEL = {RoomLevel.RED: "error", RoomLevel.AMBER: "warning", RoomLevel.UNKNOWN: "unknown"}
 
 
@@ -42,6 +43,33 @@ def _position(row: MemberResult, done: bool) -> str:
     if row.position == 0:
         return "FLAT"
     return f"{'LONG' if row.position > 0 else 'SHORT'} {abs(row.position)}"
+
+
+def _set_cell(table: QTableWidget, row: int, column: int, text: str, level: str) -> bool:
+    """Show `text` in `level`'s colour in a cell; True if anything changed. A group of 20 is
+    drawn up to 60 times a second while its answers come in: a cell is touched only when its
+    text or colour changed, and never replaced (a new item re-measures the whole table)."""
+    colour = _colour(level) if level else None
+    name = colour.name() if colour is not None else ""  # the theme's colour of the level
+    item = table.item(row, column)
+    if item is None:
+        item = QTableWidgetItem(text)
+        item.setToolTip(text)
+        item.setData(_COLOUR_ROLE, name)
+        if colour is not None:
+            item.setForeground(QBrush(colour))
+        table.setItem(row, column, item)
+        return True
+    changed = False
+    if item.text() != text:
+        item.setText(text)
+        item.setToolTip(text)
+        changed = True
+    if item.data(_COLOUR_ROLE) != name:
+        item.setData(_COLOUR_ROLE, name)
+        item.setForeground(QBrush(colour) if colour is not None else QBrush())
+        changed = True
+    return changed
 
 
 def _state(row: MemberResult) -> str:
@@ -101,7 +129,10 @@ class GroupResultsPanel:
         if results is None:
             return
         table = view.table
-        table.setRowCount(len(results.rows))
+        resized = table.rowCount() != len(results.rows)
+        if resized:
+            table.setRowCount(len(results.rows))
+        changed = resized
         for number, row in enumerate(results.rows):
             room = self.rooms.get(row.account)
             cells = [row.account, str(row.quantity) if row.quantity else "—", _state(row),
@@ -112,17 +143,14 @@ class GroupResultsPanel:
                      else "unknown" if row.state == "unknown"
                      else "warning" if row.state == "skipped" else "")
             for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
                 cell_level = level
                 if RESULT_COLUMNS[column] == "Room" and not level:
                     cell_level = _ROOM_LEVEL.get(room.level, "") if room else "unknown"
                 if RESULT_COLUMNS[column] == "Account" and row.account in results.out_of_sync:
                     cell_level = "error"
-                if cell_level:
-                    item.setForeground(QBrush(_colour(cell_level)))
-                table.setItem(number, column, item)
-        view.fit_rows()
+                changed |= _set_cell(table, number, column, text, cell_level)
+        if changed:  # re-measuring 20 wrapped rows is most of a draw's cost
+            view.fit_rows()
         out = results.out_of_sync
         view.banner.setVisible(bool(out) and results.done)
         view.banner.setText(f"Out of sync: {', '.join(out)} — positions no longer match the "
