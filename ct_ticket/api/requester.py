@@ -8,10 +8,12 @@ Three rules hold here for every endpoint:
   act, `Timeouts.read_deadline` for each attempt of a read), however slowly the bytes trickle
   in: httpx's read timeout alone restarts with every byte. Past it the request is a
   `TransportError`; for a POST or PUT the outcome is unknown (`may_have_executed`).
-- **No silent queue.** At most four requests are in flight, and reads may take only three of
-  the four connections, so an order never queues behind slow reads. A request that waits for a
-  connection is logged and counted; past `Timeouts.pool` it fails with `SlowServerError`
-  ("CrossTrade is slow: N requests waiting"), which was never sent.
+- **No silent queue.** At most 24 requests are in flight, each on a connection of its own
+  (HTTP/1.1), so a group's 20 orders leave together; reads may take only three connections, so
+  an order never queues behind slow reads. A request that waits for a connection is logged and
+  counted; past `Timeouts.pool` it fails with `SlowServerError` ("CrossTrade is slow: N
+  requests waiting"), which was never sent. Requests join httpcore's pool one at a time
+  (`pool.py`), so a burst is not handed one connection 20 times over.
 - **Nothing unreadable escapes as anything but a `CrossTradeError`.** A body that is not JSON,
   nests too deep, uses NaN, is too big, or has the wrong shape or types anywhere is a
   `BadResponseError`; the parsers' own mistakes on a hostile body are too (and are logged with
@@ -30,7 +32,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ct_ticket import timing
-from ct_ticket.api import wire
+from ct_ticket.api import pool, wire
 from ct_ticket.api.budget import RateBudget
 from ct_ticket.api.errors import (
     AuthenticationError,
@@ -56,8 +58,10 @@ __all__ = ["BIG_ANSWER", "MAX_CONNECTIONS", "READ_CONNECTIONS", "BearerAuth", "R
 
 log = logging.getLogger("ct_ticket.api.client")
 T = TypeVar("T")
-MAX_CONNECTIONS = 4
-READ_CONNECTIONS = 3  # reads may hold at most this many: one connection is always for orders
+# A wave of the rate budget's burst (20 orders: a group of 20 accounts) plus the reads' three
+# and one to spare. The pool keeps them open between clicks (see `keepalive_expiry`).
+MAX_CONNECTIONS = 24
+READ_CONNECTIONS = 3  # reads may hold at most this many: the rest are always for orders
 # Bytes past which an answer is decoded and parsed in a worker thread, not on the GUI's loop:
 # about 40 orders or fills, some 5 ms of parsing on a slow machine. An order's answer is far
 # smaller and never takes the detour.
@@ -136,6 +140,7 @@ class _Slots:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.all = asyncio.Semaphore(MAX_CONNECTIONS)
         self.reads = asyncio.Semaphore(READ_CONNECTIONS)
+        self.joining = asyncio.Lock()  # held by the request joining the pool (`pool.py`)
         self.waiting = 0
 
 
@@ -161,6 +166,12 @@ class Requester:
         # next order paid a new TCP + TLS set-up (three round trips instead of one).
         limits = httpx.Limits(max_connections=MAX_CONNECTIONS,
                               max_keepalive_connections=MAX_CONNECTIONS, keepalive_expiry=120.0)
+        # Requests join the pool one at a time (`pool.py`), only where there is a pool: the
+        # demo's in-process transport answers within the call.
+        self._pooled = transport is None
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+            pool.install(transport)
         self.http = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,
@@ -224,7 +235,7 @@ class Requester:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _acquire(self, method: str, path: str) -> list[asyncio.Semaphore]:
-        """Take a connection slot (reads: one of three; orders: any of four) or fail loudly."""
+        """Take a connection slot (reads: one of three; orders: any free one) or fail loudly."""
         slots = self._slots
         loop = asyncio.get_running_loop()
         if slots.loop is not loop:  # a new event loop (tests): fresh, unbound semaphores
@@ -269,12 +280,32 @@ class Requester:
         deadline = self.timeouts.deadline(method)
         status = 0
         trace = timing.http_trace()  # None unless a benchmark records the click path
+        joining = self._slots.joining if self._pooled else None
+        held = False
+
+        def joined() -> None:
+            nonlocal held
+            if held and joining is not None:
+                held = False
+                joining.release()
+
+        async def hook(event: str, info: dict[str, Any]) -> None:
+            if event in pool.ON_A_CONNECTION:
+                joined()
+            if trace is not None:
+                await trace(event, info)
+
         timing.mark("send")
         try:
             async with asyncio.timeout(deadline):
+                if joining is not None:
+                    await joining.acquire()
+                    held = True
                 async with self.http.stream(method, url, json=body, auth=auth or self.auth,
-                                            extensions={"trace": trace} if trace else None
+                                            extensions={"trace": hook}
+                                            if joining is not None or trace else None
                                             ) as response:
+                    joined()
                     status = response.status_code
                     raw = await self._read_limited(response, method, path)
         except TimeoutError:
@@ -290,6 +321,8 @@ class Requester:
                                    status=status) from None
         except httpx.HTTPError as error:
             raise TransportError(type(error).__name__, method=method, path=path) from None
+        finally:
+            joined()  # a request that failed before reaching a connection lets the next join
         log.info("%s %s -> %d in %.0f ms", method, path, response.status_code,
                  (time.perf_counter() - started) * 1000)
         payload = await asyncio.to_thread(decode_json, raw) if len(raw) > BIG_ANSWER else (

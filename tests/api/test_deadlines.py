@@ -26,7 +26,7 @@ from ct_ticket.api import (
     Timeouts,
     TransportError,
 )
-from ct_ticket.api.requester import READ_CONNECTIONS
+from ct_ticket.api.requester import MAX_CONNECTIONS, READ_CONNECTIONS
 from ct_ticket.model import build_order
 from ct_ticket.sim import Simulator, create_app
 
@@ -205,8 +205,8 @@ def test_slow_orders_do_not_make_an_order_wait_forever_either(faults: FaultServe
 
     async def main() -> Any:
         async with CrossTradeClient(TOKEN, base_url=faults.url, timeouts=timeouts) as client:
-            hanging = [asyncio.create_task(client.place(ORDER)) for _ in range(4)]
-            while faults.count("POST", "/orders/place") < 4:
+            hanging = [asyncio.create_task(client.place(ORDER)) for _ in range(MAX_CONNECTIONS)]
+            while faults.count("POST", "/orders/place") < MAX_CONNECTIONS:
                 await asyncio.sleep(0.01)
             outcome = await asyncio.gather(client.place(ORDER), return_exceptions=True)
             for task in hanging:
@@ -217,4 +217,4 @@ def test_slow_orders_do_not_make_an_order_wait_forever_either(faults: FaultServe
     outcome = asyncio.run(main())
     assert isinstance(outcome, SlowServerError)
     assert not outcome.may_have_executed and outcome.outcome_note == "Nothing was placed."
-    assert faults.count("POST", "/orders/place") == 4
+    assert faults.count("POST", "/orders/place") == MAX_CONNECTIONS
