@@ -51,6 +51,7 @@ RTT_MS = 40.0
 MEMBERS = 20
 GOAL_RATIO = 1.5
 INSTRUMENT = "MES 12-26"
+KEEP_ALIVE_S = 120
 
 
 # --- the child: simulator with 20 accounts and its rate limit, behind the proxy --------------
@@ -66,7 +67,8 @@ async def _serve(rtt: float, folder: Path) -> None:
     sock = _tcp_socket()
     config = uvicorn.Config(create_app(sim), log_level="warning", access_log=False,
                             lifespan="off", timeout_graceful_shutdown=1,
-                            ssl_certfile=str(cert), ssl_keyfile=str(key))
+                            ssl_certfile=str(cert), ssl_keyfile=str(key),
+                            timeout_keep_alive=KEEP_ALIVE_S)
     server = uvicorn.Server(config)
     serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     while not server.started:
