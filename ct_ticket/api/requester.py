@@ -12,8 +12,8 @@ Three rules hold here for every endpoint:
   (HTTP/1.1), so a group's 20 orders leave together; reads may take only three connections, so
   an order never queues behind slow reads. A request that waits for a connection is logged and
   counted; past `Timeouts.pool` it fails with `SlowServerError` ("CrossTrade is slow: N
-  requests waiting"), which was never sent. Requests join httpcore's pool one at a time
-  (`pool.py`), so a burst is not handed one connection 20 times over.
+  requests waiting"), which was never sent. Each request in flight has a connection to itself
+  (`lanes.py`), so a burst never queues for one another's.
 - **Nothing unreadable escapes as anything but a `CrossTradeError`.** A body that is not JSON,
   nests too deep, uses NaN, is too big, or has the wrong shape or types anywhere is a
   `BadResponseError`; the parsers' own mistakes on a hostile body are too (and are logged with
@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ct_ticket import timing
-from ct_ticket.api import pool, wire
+from ct_ticket.api import wire
 from ct_ticket.api.budget import RateBudget
 from ct_ticket.api.errors import (
     AuthenticationError,
@@ -45,6 +45,7 @@ from ct_ticket.api.errors import (
     TransportError,
     changes_state,
 )
+from ct_ticket.api.lanes import Lanes
 from ct_ticket.api.transport import (
     Unreadable,
     decode_json,
@@ -62,6 +63,7 @@ T = TypeVar("T")
 # and one to spare. The pool keeps them open between clicks (see `keepalive_expiry`).
 MAX_CONNECTIONS = 24
 READ_CONNECTIONS = 3  # reads may hold at most this many: the rest are always for orders
+KEEP_ALIVE_S = 120.0  # how long an idle connection is kept open for the next request
 # Bytes past which an answer is decoded and parsed in a worker thread, not on the GUI's loop:
 # about 40 orders or fills, some 5 ms of parsing on a slow machine. An order's answer is far
 # smaller and never takes the detour.
@@ -161,17 +163,13 @@ class Requester:
         self._slots = _Slots()
         self.rate_limited_until = 0.0  # time.monotonic() before which CrossTrade said "wait"
         # Idle connections live long enough for the ticket's periodic reads to keep one open
-        # between clicks; calls in sequence reuse the same warm one. Every connection may stay
-        # idle: with fewer, a burst (a group's orders) closed each connection it freed and the
-        # next order paid a new TCP + TLS set-up (three round trips instead of one).
+        # between clicks, and a group's connections open from its last send; calls in sequence
+        # reuse the same warm one (`Lanes` hands out the one freed last).
         limits = httpx.Limits(max_connections=MAX_CONNECTIONS,
-                              max_keepalive_connections=MAX_CONNECTIONS, keepalive_expiry=120.0)
-        # Requests join the pool one at a time (`pool.py`), only where there is a pool: the
-        # demo's in-process transport answers within the call.
-        self._pooled = transport is None
+                              max_keepalive_connections=MAX_CONNECTIONS,
+                              keepalive_expiry=KEEP_ALIVE_S)
         if transport is None:
-            transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
-            pool.install(transport)
+            transport = Lanes(MAX_CONNECTIONS, verify=verify, keepalive_expiry=KEEP_ALIVE_S)
         self.http = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,
@@ -280,32 +278,12 @@ class Requester:
         deadline = self.timeouts.deadline(method)
         status = 0
         trace = timing.http_trace()  # None unless a benchmark records the click path
-        joining = self._slots.joining if self._pooled else None
-        held = False
-
-        def joined() -> None:
-            nonlocal held
-            if held and joining is not None:
-                held = False
-                joining.release()
-
-        async def hook(event: str, info: dict[str, Any]) -> None:
-            if event in pool.ON_A_CONNECTION:
-                joined()
-            if trace is not None:
-                await trace(event, info)
-
         timing.mark("send")
         try:
             async with asyncio.timeout(deadline):
-                if joining is not None:
-                    await joining.acquire()
-                    held = True
                 async with self.http.stream(method, url, json=body, auth=auth or self.auth,
-                                            extensions={"trace": hook}
-                                            if joining is not None or trace else None
+                                            extensions={"trace": trace} if trace else None
                                             ) as response:
-                    joined()
                     status = response.status_code
                     raw = await self._read_limited(response, method, path)
         except TimeoutError:
@@ -321,8 +299,6 @@ class Requester:
                                    status=status) from None
         except httpx.HTTPError as error:
             raise TransportError(type(error).__name__, method=method, path=path) from None
-        finally:
-            joined()  # a request that failed before reaching a connection lets the next join
         log.info("%s %s -> %d in %.0f ms", method, path, response.status_code,
                  (time.perf_counter() - started) * 1000)
         payload = await asyncio.to_thread(decode_json, raw) if len(raw) > BIG_ANSWER else (

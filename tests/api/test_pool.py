@@ -1,6 +1,6 @@
-"""The connection pool under a burst: a group's 20 orders are in the server at once, each on a
-connection of its own; the pool's cheap "has the server closed you?" check sees a closed socket;
-a request that fails before it reaches a connection never holds up the next one."""
+"""Connections under a burst: a group's 20 orders are in the server at once, each on a connection
+of its own, and the connections stay open for the next send; a request that fails to connect
+gives its connection back at once."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from ct_ticket.api import CrossTradeClient, TransportError
-from ct_ticket.api import pool as pool_module
+from ct_ticket.api.budget import RateBudget
 from ct_ticket.model import build_order
 from ct_ticket.sim import Simulator, create_app
 
@@ -31,12 +30,16 @@ class Probe:
         self.inside: dict[int, tuple[str, int]] = {}
         self.most_inside = 0
         self.most_connections = 0
+        self.connections: list[set[tuple[str, int]]] = []  # per burst: the client ends seen
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].endswith("/orders/place"):
             await self.app(scope, receive, send)
             return
         key = id(scope)
+        if not self.inside:
+            self.connections.append(set())
+        self.connections[-1].add(scope["client"])
         self.inside[key] = scope["client"]
         self.most_inside = max(self.most_inside, len(self.inside))
         self.most_connections = max(self.most_connections, len(set(self.inside.values())))
@@ -51,7 +54,7 @@ class Probe:
 def probe(served: tuple[Any, str]) -> Iterator[tuple[Probe, str]]:
     sim = Simulator(seed=5, accounts=MEMBERS)
     sim.rate_limit_enabled = False  # the client's own budget still paces every request
-    probe = Probe(create_app(sim), hold=1.5)  # longer than the budget makes the 20th wait
+    probe = Probe(create_app(sim), hold=0.5)
     served[0].app = probe
     yield probe, served[1]
 
@@ -61,35 +64,21 @@ def test_a_group_of_20_orders_is_in_the_server_at_once_each_on_its_own_connectio
     server, url = probe
 
     async def main() -> list[Any]:
-        async with CrossTradeClient(TOKEN, base_url=url) as client:
+        budget = RateBudget(per_minute=60_000, burst=100)  # two bursts back to back
+        async with CrossTradeClient(TOKEN, base_url=url, budget=budget) as client:
             accounts = [account.name for account in await client.list_accounts()]
             orders = [build_order(account=name, instrument="MES 12-25", side="BUY", quantity=1,
                                   order_type="MARKET") for name in accounts[:MEMBERS]]
-            return await asyncio.gather(*(client.place(order) for order in orders))
+            first = await asyncio.gather(*(client.place(order) for order in orders))
+            return [*first, *await asyncio.gather(*(client.place(order) for order in orders))]
 
     acks = asyncio.run(main())
-    assert len({ack.order_id for ack in acks}) == MEMBERS
+    assert len({ack.order_id for ack in acks}) == 2 * MEMBERS
     assert server.most_inside == MEMBERS
     assert server.most_connections == MEMBERS
-
-
-def test_the_cheap_check_sees_a_connection_the_server_closed() -> None:
-    ours, theirs = socket.socketpair()
-    try:
-        assert not pool_module.is_readable(ours)  # open and quiet: reusable
-        theirs.close()
-        assert pool_module.is_readable(ours)  # closed by the other side: its end is waiting
-    finally:
-        ours.close()
-    assert pool_module.is_readable(ours)  # gone: treated as ended, never reused
-    assert pool_module.is_readable(None)
-
-
-def test_the_client_pool_uses_the_cheap_checks() -> None:
-    transport = httpx.AsyncHTTPTransport()
-    assert pool_module.install(transport)
-    backend = transport._pool._network_backend  # what the pool opens its connections with
-    assert isinstance(backend, pool_module.CheapChecksBackend)
+    # The second send found the first one's connections open: no new connection was made.
+    first, second = server.connections
+    assert len(first) == MEMBERS and second == first
 
 
 def test_a_request_that_cannot_connect_does_not_hold_up_the_next() -> None:
@@ -99,12 +88,12 @@ def test_a_request_that_cannot_connect_does_not_hold_up_the_next() -> None:
     closed.close()  # nothing listens there: connecting fails at once
 
     async def main() -> list[Any]:
-        async with CrossTradeClient(TOKEN, base_url=dead_url, get_retries=0) as client:
-            # Each waits for the one before it to reach a connection; a failure must let the
-            # next go at once, not at the first one's 15 s deadline.
+        async with CrossTradeClient(TOKEN, base_url=dead_url, get_retries=0,
+                                    budget=RateBudget(per_minute=60_000, burst=100)) as client:
+            # Many more than there are connections: each failure must give its one back.
             return await asyncio.wait_for(asyncio.gather(
-                *(client.list_accounts() for _ in range(3)), return_exceptions=True), 5)
+                *(client.list_accounts() for _ in range(60)), return_exceptions=True), 10)
 
     failed = asyncio.run(main())
-    assert len(failed) == 3
+    assert len(failed) == 60
     assert all(isinstance(error, TransportError) for error in failed)
