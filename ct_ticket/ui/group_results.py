@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem
 
 from ct_ticket.events import GroupResults, MemberResult
 from ct_ticket.model.groups import Room, RoomLevel
-from ct_ticket.ui.group_results_view import RESULT_COLUMNS, GroupResultsView
+from ct_ticket.ui.group_results_view import GroupResultsView
 
 if TYPE_CHECKING:
     from ct_ticket.ticket import Ticket
@@ -43,6 +43,20 @@ def _position(row: MemberResult, done: bool) -> str:
     if row.position == 0:
         return "FLAT"
     return f"{'LONG' if row.position > 0 else 'SHORT'} {abs(row.position)}"
+
+
+def _cells(row: MemberResult, room: Room | None, results: GroupResults) -> list[tuple[str, str]]:
+    """One member's row: each column's text and colour level ("" plain)."""
+    level = ("error" if row.failed or row.unprotected
+             else "unknown" if row.state == "unknown"
+             else "warning" if row.state == "skipped" else "")
+    room_level = level or (_ROOM_LEVEL.get(room.level, "") if room else "unknown")
+    return [(row.account, "error" if row.account in results.out_of_sync else level),
+            (str(row.quantity) if row.quantity else "—", level),
+            (_state(row), level),
+            (_position(row, results.done), level),
+            (room.text.replace(" · ", "\n") if room is not None
+             else "room unknown\n(account not listed)", room_level)]
 
 
 def _set_cell(table: QTableWidget, row: int, column: int, text: str, level: str) -> bool:
@@ -133,22 +147,11 @@ class GroupResultsPanel:
         if resized:
             table.setRowCount(len(results.rows))
         changed = resized
-        for number, row in enumerate(results.rows):
-            room = self.rooms.get(row.account)
-            cells = [row.account, str(row.quantity) if row.quantity else "—", _state(row),
-                     _position(row, results.done),
-                     room.text.replace(" · ", "\n") if room is not None
-                     else "room unknown\n(account not listed)"]
-            level = ("error" if row.failed or row.unprotected
-                     else "unknown" if row.state == "unknown"
-                     else "warning" if row.state == "skipped" else "")
-            for column, text in enumerate(cells):
-                cell_level = level
-                if RESULT_COLUMNS[column] == "Room" and not level:
-                    cell_level = _ROOM_LEVEL.get(room.level, "") if room else "unknown"
-                if RESULT_COLUMNS[column] == "Account" and row.account in results.out_of_sync:
-                    cell_level = "error"
-                changed |= _set_cell(table, number, column, text, cell_level)
+        with view.changing_cells():
+            for number, row in enumerate(results.rows):
+                cells = _cells(row, self.rooms.get(row.account), results)
+                for column, (text, level) in enumerate(cells):
+                    changed |= _set_cell(table, number, column, text, level)
         if changed:  # re-measuring 20 wrapped rows is most of a draw's cost
             view.fit_rows()
         out = results.out_of_sync
