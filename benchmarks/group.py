@@ -76,8 +76,8 @@ async def _serve(rtt: float, folder: Path) -> None:
     stamps = _Stamps()
     proxy = _Proxy(sock.getsockname()[1], rtt, stamps)
     proxy_server = await asyncio.start_server(proxy.handle, sock=_tcp_socket())
-    print(json.dumps({"proxy": proxy_server.sockets[0].getsockname()[1], "ca": str(ca_path)}),
-          flush=True)
+    print(json.dumps({"proxy": proxy_server.sockets[0].getsockname()[1], "ca": str(ca_path),
+                      "direct": sock.getsockname()[1]}), flush=True)
     loop = asyncio.get_running_loop()
     done = loop.create_future()
 
@@ -90,6 +90,9 @@ async def _serve(rtt: float, folder: Path) -> None:
                                   "429": answered.count(429)}), flush=True)
             elif line.strip() == "stamps":
                 print(json.dumps(stamps.drain()), flush=True)
+            elif line.strip() == "unlimited":  # the direct timing after the counted run
+                sim.rate_limit_enabled = False
+                print("{}", flush=True)
         loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
 
     threading.Thread(target=control, daemon=True).start()
@@ -112,6 +115,7 @@ class GroupNet:
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         info = json.loads(self._out.readline())
         self.proxy_url = f"https://127.0.0.1:{info['proxy']}"
+        self.direct_url = f"https://127.0.0.1:{info['direct']}"
         self.ca: str = info["ca"]
 
     @property
@@ -125,6 +129,13 @@ class GroupNet:
         self._proc.stdin.write("count\n")
         self._proc.stdin.flush()
         return {key: int(value) for key, value in json.loads(self._out.readline()).items()}
+
+    def unlimited(self) -> None:
+        """Switch the simulator's rate limit off (after the 429s have been counted)."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write("unlimited\n")
+        self._proc.stdin.flush()
+        self._out.readline()
 
     def last_byte_ns(self, until_ns: int) -> int | None:
         """perf_counter_ns of the last request's first byte at the proxy (since the previous
@@ -160,6 +171,37 @@ async def _settled(ticket: Ticket) -> None:
     budget = ticket.client.budget
     while ticket.groups.busy or budget.available() < budget.burst - 0.01:
         await asyncio.sleep(0.05)
+
+
+async def _direct(net: GroupNet, names: list[str], n: int) -> tuple[float, float]:
+    """Median seconds for one order and for 20 at once straight to the simulator (TLS, warm,
+    no proxy): the server's own time (and the client's), which no RTT hides. Run after the
+    429s were counted, with the simulator's rate limit off."""
+    from ct_ticket.api import CrossTradeClient
+    from ct_ticket.api.budget import RateBudget
+    from ct_ticket.model import OrderRequest, build_order
+
+    net.unlimited()
+    budget = RateBudget(per_minute=60_000, burst=1_000)
+    async with CrossTradeClient("ct-bench-direct-token", base_url=net.direct_url,
+                                verify=net.ca, budget=budget) as client:
+        def orders(side: str, count: int) -> list[OrderRequest]:
+            return [build_order(account=name, instrument=INSTRUMENT, side=side, quantity=1,
+                                order_type="MARKET") for name in names[:count]]
+
+        async def timed(count: int, side: str) -> float:
+            batch = orders(side, count)
+            started = time.perf_counter()
+            await asyncio.gather(*(client.place(order) for order in batch))
+            return time.perf_counter() - started
+
+        await timed(MEMBERS, "BUY")  # opens the 20 connections
+        singles, groups = [], []
+        for i in range(n):
+            side = "SELL" if i % 2 == 0 else "BUY"
+            singles.append(await timed(1, side))
+            groups.append(await timed(MEMBERS, side))
+    return median(singles), median(groups)
 
 
 async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
@@ -224,17 +266,27 @@ async def measure(n: int, rtt_ms: float = RTT_MS) -> list[Row]:
             counts = net.counts()
         finally:
             await close_window(window)
+        direct_one, direct_many = await _direct(net, names, n)
     if problems:
         raise RuntimeError(f"a member did not go through cleanly: {problems[0]}")
     ms = 1000.0
     s_med, g_med = median(singles), median(groups)
+    limit = rtt_ms / ms + direct_many
     return [
+        Row("group", f"server time: one order, direct (TLS, warm, n={n})", direct_one * ms, "ms"),
+        Row("group", f"server and client time: {MEMBERS} orders at once, direct (n={n})",
+            direct_many * ms,
+            "ms"),
+        Row("group", f"physical limit for {MEMBERS} (RTT {rtt_ms:g} ms + {MEMBERS} at once "
+            "direct)", limit * ms, "ms"),
         Row("group", f"one order via groups.send: answered, median (n={n})", s_med * ms, "ms"),
         Row("group", f"{MEMBERS} accounts via groups.send: all answered, median (n={n})",
             g_med * ms, "ms", s_med * ms, g_med / s_med, f"<= {GOAL_RATIO}x one order",
             g_med / s_med <= GOAL_RATIO),
         Row("group", f"{MEMBERS} accounts: all answered, p95", percentile(groups, 95) * ms, "ms",
             s_med * ms, percentile(groups, 95) / s_med),
+        Row("group", f"{MEMBERS} accounts: all answered, median, against their physical limit",
+            g_med * ms, "ms", limit * ms, g_med / limit),
         Row("group", f"{MEMBERS} accounts: send to the last POST's first byte at the proxy "
             "(includes RTT/2), median", median(spread) * ms, "ms"),
         Row("group", f"429s from the simulator's bucket ({counts['requests']} requests, "
