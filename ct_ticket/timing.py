@@ -1,4 +1,5 @@
-"""Timestamps along the click path, for the benchmarks' breakdown row. Off unless switched on.
+"""Timestamps along the click path, for the benchmarks' breakdown row (off unless switched
+on), and the hook that tells a send its request has been written (`when_written`).
 
     timing.mark("review")            # in the code: one global read and a no-op call when off
     timing.record(marks.append)      # the benchmark: every mark as (name, perf_counter_ns)
