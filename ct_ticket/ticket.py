@@ -28,7 +28,7 @@ from ct_ticket.api.errors import (
     SlowServerError,
     TransportError,
 )
-from ct_ticket.calls import call_for, read_blast_radius
+from ct_ticket.calls import BusyShown, call_for, read_blast_radius
 from ct_ticket.events import (
     AccountsLoaded,
     Action,
@@ -349,12 +349,12 @@ class Ticket:
                                  request_words(action, order, order.account, order.instrument))
             self.records[record.order_id] = record
         self.in_flight[slot] = action
-        timing.mark("busy")
-        self._emit(Busy(True, action))
+        timing.mark("busy")  # the panels hear Busy once the request is out (calls.BusyShown)
         return self._start(self._run(action, order, record))
 
     async def _run(self, action: Action, order: OrderRequest | None,
                    record: OrderRecord | None) -> None:
+        busy = BusyShown(self._emit, action)
         account = order.account if order else self.account
         instrument = order.instrument if order else self.instrument
         request = record.words if record else request_words(action, order, account, instrument)
@@ -369,6 +369,7 @@ class Ticket:
             await self.outcomes.failed(action, request, error, latency, account, record)
             return
         finally:
+            busy.end()
             del self.in_flight[action.slot]
             self._emit(Busy(False, action))
         latency = (time.perf_counter() - started) * 1000

@@ -10,13 +10,17 @@ all; the stream's quote and P&L reach the views through the ticket's own methods
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import httpx
 from faultserver import FaultServer
 
+from ct_ticket import timing
 from ct_ticket.api.client import CrossTradeClient, Timeouts
+from ct_ticket.calls import BUSY_AFTER_S
 from ct_ticket.events import (
     Action,
     Busy,
@@ -28,7 +32,7 @@ from ct_ticket.events import (
     TicketEvent,
 )
 from ct_ticket.model import DEFAULT_LIMITS, AccountKind, Limits, OrderRequest, build_order
-from ct_ticket.sim import Simulator
+from ct_ticket.sim import Simulator, create_app
 from ct_ticket.ticket import Ticket
 
 TOKEN = "ticket-rules-token-5e21"
@@ -112,6 +116,87 @@ def test_an_unanswered_post_is_never_sent_again_and_is_settled_by_reading(
     lookups = [r.path for r in faults.requests
                if r.method == "GET" and r.path.endswith(f"/orders/{own_id}")]
     assert len(lookups) == 3  # asked, and asked again before saying "not placed"
+
+
+# --- Busy: the panels hear it once the order is out ----------------------------------------
+
+
+def test_the_panels_hear_busy_only_once_the_order_is_written(
+        sim: Simulator, served: tuple[Any, str]) -> None:
+    """Busy(True) repaints the send buttons: published at the click, that paint came before the
+    request's bytes. The slot is still taken at the click, so a second click sends nothing."""
+    events: list[TicketEvent] = []
+    path: list[tuple[str, int]] = []
+
+    async def body() -> None:
+        async with ticket_at(served[1], events) as ticket:
+            ticket.subscribe(lambda e: path.append(("Busy", 0)) if isinstance(e, Busy) else None)
+            timing.record(path.append)
+            try:
+                review = ticket.review(Action.PLACE, order())
+                assert review is not None and ticket.decide(review, True) is not None
+                assert ticket.busy and not [e for e in events if isinstance(e, Busy)]
+                assert ticket.review(Action.PLACE, order(2)) is None  # the slot is taken
+                await ticket.wait_idle()
+            finally:
+                timing.record(None)
+
+    run(body)
+    names = [name for name, _ns in path]
+    assert names.index("request written") < names.index("Busy") < names.index("answer head read")
+    assert [e.busy for e in events if isinstance(e, Busy)] == [True, False]
+    assert len(sim.order_posts("place")) == 1
+
+
+def test_busy_is_shown_after_a_frame_when_nothing_is_written_yet(sim: Simulator) -> None:
+    """No socket (an in-process transport) and a slow answer: Busy(True) still comes, after a
+    frame, and before Busy(False)."""
+    events: list[TicketEvent] = []
+    inner = create_app(sim)
+
+    async def slow_orders(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/orders/place"):
+            await asyncio.sleep(0.3)
+        await inner(scope, receive, send)
+
+    async def body() -> float:
+        transport = httpx.ASGITransport(app=slow_orders)
+        async with ticket_at("http://127.0.0.1", events, transport=transport) as ticket:
+            review = ticket.review(Action.PLACE, order())
+            assert review is not None
+            started = time.monotonic()
+            ticket.decide(review, True)
+            while not any(isinstance(e, Busy) for e in events):
+                await asyncio.sleep(0.002)
+            return time.monotonic() - started
+
+    shown_after = run(body)
+    assert BUSY_AFTER_S <= shown_after + 0.002 < 0.2
+    assert [e.busy for e in events if isinstance(e, Busy)] == [True, False]
+
+
+def test_a_panel_failing_on_busy_does_not_fail_the_written_order(
+        sim: Simulator, served: tuple[Any, str]) -> None:
+    """The Busy listeners run inside the request's write: a view's exception is logged, and the
+    order is still accepted (never turned into an unknown outcome)."""
+    events: list[TicketEvent] = []
+
+    def broken_view(event: TicketEvent) -> None:
+        if isinstance(event, Busy) and event.busy:
+            raise RuntimeError("a view's bug")
+
+    async def body() -> None:
+        async with ticket_at(served[1], events) as ticket:
+            ticket.subscribe(broken_view)
+            review = ticket.review(Action.PLACE, order())
+            assert review is not None
+            ticket.decide(review, True)
+            await ticket.wait_idle()
+
+    run(body)
+    assert len(sim.order_posts("place")) == 1
+    accepted = [s for s in statuses(events) if s.text.startswith("Accepted")]
+    assert accepted and not [s for s in statuses(events) if s.level is StatusLevel.UNKNOWN]
 
 
 # --- review: what must be asked ------------------------------------------------------------
