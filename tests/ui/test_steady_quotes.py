@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ct_ticket.api.stream import Backoff, StreamClient
@@ -48,10 +51,17 @@ def _settle(qtbot: Any) -> None:
     qtbot.wait(30)
 
 
+@pytest.fixture(autouse=True)
+def styled(qapp: QApplication) -> Iterator[None]:
+    """The app's real look (its monospace prices); the shared app's look given back after."""
+    palette, sheet = QPalette(qapp.palette()), qapp.styleSheet()
+    theme.apply_theme(qapp, dark=True)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+
+
 def _entry(qtbot: Any) -> EntryView:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    theme.apply_theme(app, dark=True)  # the style sheet's monospace prices, as the app has
     view = EntryView()
     qtbot.addWidget(view)
     view.resize(360, 300)  # squeezed: each row gets the height it asks for
