@@ -70,6 +70,14 @@ asyncio.run(main())
 """
 
 
+def _price(label: str) -> float | None:
+    """The price a Bid button shows ("Bid 5000.50" -> 5000.5), None for "Bid —"."""
+    try:
+        return float(label.removeprefix("Bid "))
+    except ValueError:
+        return None
+
+
 async def measure(seconds: float, rate: int = RATE) -> list[Row]:
     """Run the window on the stream for `seconds` and time every painted quote."""
     import httpx
@@ -88,14 +96,14 @@ async def measure(seconds: float, rate: int = RATE) -> list[Row]:
                               stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
     port = int(server.stdout.readline())
-    received: dict[str, float] = {}
+    received: dict[float, float] = {}
     latencies: list[float] = []
-    painted: set[str] = set()
+    painted: set[float] = set()
 
     class PaintWatch(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
             if event.type() == QEvent.Type.Paint:
-                price = window.entry.view.bid_button.text().removeprefix("Bid ")
+                price = _price(window.entry.view.bid_button.text())
                 if price in received and price not in painted:
                     painted.add(price)
                     latencies.append((time.monotonic() - received[price]) * 1000)
@@ -103,7 +111,7 @@ async def measure(seconds: float, rate: int = RATE) -> list[Row]:
 
     def on_stream(event: StreamEvent) -> None:
         if isinstance(event, StreamQuote) and event.bid is not None:
-            received.setdefault(f"{event.bid:g}", event.received_at)
+            received.setdefault(event.bid, event.received_at)
 
     client = CrossTradeClient("bench", base_url="http://127.0.0.1",
                               transport=httpx.ASGITransport(app=create_app(Simulator())))

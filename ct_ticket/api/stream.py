@@ -24,13 +24,14 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from ct_ticket.api.budget import RateBudget
 from ct_ticket.api.client import DEFAULT_BASE_URL, check_base_url
+from ct_ticket.api.stream_connection import DirectConnection
 from ct_ticket.api.stream_messages import (
     AccountPnl,
     MarketData,
@@ -236,6 +237,8 @@ class StreamClient:
                     close_timeout=2.0,
                     max_size=4 * 2**20,
                     logger=_wire_log,
+                    # Typed as a class; websockets only calls it, as any factory may be.
+                    create_connection=cast("type[ClientConnection]", self._connection),
                 ) as ws:
                     self._ws, opened_at = ws, self._clock()
                     self.connections += 1
@@ -280,9 +283,14 @@ class StreamClient:
         text = str(error) or type(error).__name__
         return redact(text.replace(self._token.value, "***") if self._token.value else text)
 
+    def _connection(self, *args: Any, **kwargs: Any) -> DirectConnection:
+        """websockets' factory for a connection: one that hands messages to `_on_message` as
+        they are read (no queue, no reader task woken per frame)."""
+        self._frames = self.bad_frames = 0
+        return DirectConnection(*args, on_message=self._on_message, **kwargs)
+
     async def _session(self, ws: ClientConnection) -> str:
         """Run one open connection until it ends; returns why it ended, in words."""
-        self._frames = self.bad_frames = 0
         if self._pnl_interval_ms is not None:
             await self._paced(ws.send)(stream_pnl_frame(True, self._pnl_interval_ms))
         self._set_state("live", f"Streaming from {self.url}")
@@ -309,13 +317,18 @@ class StreamClient:
     # --- one connection's work ------------------------------------------------------------
 
     async def _read(self, ws: ClientConnection) -> None:
+        """Wait for the connection to close; messages reach `_on_message` as they are read
+        (any the connection still queues come through here)."""
         with contextlib.suppress(ConnectionClosed):
             async for data in ws:
-                self._frames += 1
-                try:
-                    self._on_frame(data)
-                except Exception:  # a bug handling one frame must not end the stream
-                    log.exception("stream: a frame could not be handled")
+                self._on_message(data)
+
+    def _on_message(self, data: str | bytes) -> None:
+        self._frames += 1
+        try:
+            self._on_frame(data)
+        except Exception:  # a bug handling one frame must not end the stream
+            log.exception("stream: a frame could not be handled")
 
     def _on_frame(self, data: str | bytes) -> None:
         try:

@@ -20,7 +20,14 @@ from ct_ticket.events import (
     TicketEvent,
 )
 from ct_ticket.group_store import GroupStore
-from ct_ticket.model import Account, OrderRequest, OrderValidationError, Side, instrument_problem
+from ct_ticket.model import (
+    Account,
+    OrderRequest,
+    OrderValidationError,
+    Quote,
+    Side,
+    instrument_problem,
+)
 from ct_ticket.model import normalize_instrument as normalized
 from ct_ticket.model.groups import AccountGroup, group_kind
 from ct_ticket.model.risk import size_from_risk, tick_value_of
@@ -35,6 +42,11 @@ from ct_ticket.ui.theme import set_style_property
 from ct_ticket.wording import describe_order, format_price
 
 __all__ = ["OrderEntry"]
+
+
+def _contract(quote: Quote) -> tuple[str, float | None, float | None]:
+    """What of a quote the order's words depend on: the instrument, its tick and point value."""
+    return quote.instrument, quote.tick_size, quote.point_value
 
 
 class OrderEntry:
@@ -52,6 +64,8 @@ class OrderEntry:
         self.groups = GroupStore(settings.store)  # the trader's account groups
         self.reads_enabled = False  # the window's first load reads; selections read after it
         self.quote_at: float | None = None  # monotonic time of the last quote shown
+        self._tick: Decimal | None = None  # the shown quote's tick, and its facts' words:
+        self._facts = ""  # both change with the contract, not with the prices
         self._on_side = on_side
         self._connect(on_reload)
         self.restore()
@@ -199,21 +213,25 @@ class OrderEntry:
             view.quote_label.setText(f"No quote: {event.error}")
             set_style_property(view.quote_label, "stale", True)
             return
-        self.form.quote, self.quote_at = quote, time.monotonic()
+        shown, self.form.quote, self.quote_at = self.form.quote, quote, time.monotonic()
         set_style_property(view.quote_label, "stale", False)
-        tick = self.form.tick()  # every price beside another with the tick's decimals
+        if shown is None or _contract(shown) != _contract(quote):
+            # The tick steps the price fields and, with the point value, sets the send buttons'
+            # decimals and the risk line; a streamed quote carries the facts REST read, so this
+            # runs once per instrument, not once per quote.
+            self._tick = self.form.tick()  # every price beside another with its decimals
+            self._facts = "".join(
+                [f" · tick {format_price(quote.tick_size)}" if quote.tick_size else "",
+                 f" · ${format_price(quote.point_value)}/pt" if quote.point_value else ""])
+            self.form.apply_tick()
+            self.form.update_send_labels()
+        tick = self._tick
+        # Qt re-draws a text only when it differs (a quote often moves the bid alone).
         view.bid_button.setText(f"Bid {format_price(quote.bid, tick)}" if quote.bid else "Bid —")
         view.ask_button.setText(f"Ask {format_price(quote.ask, tick)}" if quote.ask else "Ask —")
-        facts = [quote.instrument,
-                 f"Last {format_price(quote.last, tick)}" if quote.last else "Last —"]
-        if quote.tick_size:
-            facts.append(f"tick {format_price(quote.tick_size)}")
-        if quote.point_value:
-            facts.append(f"${format_price(quote.point_value)}/pt")
-        view.quote_label.setText(" · ".join(facts))
-        self.form.apply_tick()
-        self.form.seed_prices()
-        self.form.update_send_labels()
+        last = f"Last {format_price(quote.last, tick)}" if quote.last else "Last —"
+        view.quote_label.setText(f"{quote.instrument} · {last}{self._facts}")
+        self.form.seed_prices()  # a price field the trader emptied starts at the market again
 
     def show_age(self, stale_after_s: float) -> None:
         """Amber when the quote shown is older than `stale_after_s`."""

@@ -24,7 +24,7 @@ from ct_ticket.ui import theme
 from ct_ticket.ui.fit_text import FittedText
 from ct_ticket.ui.number_fields import NumberField, PriceField, QuantityField
 from ct_ticket.ui.shortcuts import QUANTITY_PRESETS, SHORTCUTS
-from ct_ticket.ui.widgets import button, named, tight
+from ct_ticket.ui.widgets import button, named, steady, tight
 
 __all__ = ["EntryView"]
 
@@ -94,11 +94,12 @@ class EntryView(QWidget):
         self.quote_label = QLabel("No quote yet")
         named(self.quote_label, "quoteLabel", "Quote", "Last price, tick size and point value")
         self.quote_label.setWordWrap(True)
+        # Each quote re-labels these three: boxed, a new price repaints them alone (no relayout).
         row = QHBoxLayout()
-        row.addWidget(self.bid_button, 1)
-        row.addWidget(self.ask_button, 1)
+        row.addWidget(steady(self.bid_button), 1)
+        row.addWidget(steady(self.ask_button), 1)
         outer.addLayout(row)
-        outer.addWidget(self.quote_label)
+        outer.addWidget(steady(self.quote_label))
 
         # --- side -------------------------------------------------------------------------
         self.buy_button = button("buyButton", "BUY", "Buy side",

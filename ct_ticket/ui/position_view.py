@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ct_ticket.ui.widgets import button, named, tight
+from ct_ticket.ui.widgets import button, named, steady, tight
 
 __all__ = ["PositionView"]
 
@@ -55,7 +55,7 @@ class PositionView(QWidget):
               "Open profit or loss of the position (green up, red down)")
         position_row = QHBoxLayout()
         position_row.addWidget(self.position_label, 1)
-        position_row.addWidget(self.pnl_label)
+        position_row.addWidget(steady(self.pnl_label))  # re-labelled by every P&L frame
         self.status_line = QLabel("Starting…")
         named(self.status_line, "statusLine", "Status")
         self.status_line.setWordWrap(True)
