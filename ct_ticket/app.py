@@ -89,7 +89,8 @@ def _start(args: argparse.Namespace) -> int:
         # The window's Qt-free modules (words, events, model) before PySide6: it reads the
         # source of every module imported after it (see forget_sources), not of these.
         importlib.import_module("ct_ticket.wording")
-        startup.check_qt_platform()
+        startup.check_qt_platform()  # the first import of PySide6
+        startup.lighten_pyside_imports()
         startup.check_resources()
         from ct_ticket.settings import default_settings_file
 

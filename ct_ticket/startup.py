@@ -35,6 +35,7 @@ __all__ = [
     "check_resources",
     "check_settings_file",
     "fail",
+    "lighten_pyside_imports",
     "qt_platform_guard",
     "say",
     "setup_logging",
@@ -330,3 +331,39 @@ def _platform_reason(fatal: str, held: list[str]) -> str:
     if available:
         reason += f"; available: {' '.join(available.group(1).split())}"
     return reason
+
+
+# --- PySide6's import hook ------------------------------------------------------------------------
+
+
+def lighten_pyside_imports() -> bool:
+    """Make PySide6's check of every later import cheap; call it right after PySide6 loads.
+
+    For its ``__feature__`` switches PySide6 asks of each module imported after it whether the
+    source names "PySide6", through ``inspect.getsource``: the file tokenized into lines and
+    kept in ``linecache`` (~80 ms and ~10 MB of text for the ~290 modules of a start). The same
+    question is answered here from the file's bytes, read once and dropped, and without reading
+    for the standard library, which never names PySide6 (so the answer is the same for every
+    module). A PySide6 without that hook (a later version) is left as it is: False.
+    """
+    feature = sys.modules.get("shibokensupport.feature")
+    upstream = getattr(feature, "_mod_uses_pyside", None)
+    if feature is None or not callable(upstream):
+        return False
+    # The standard library's folder is os's; site-packages may sit inside it (a plain install).
+    stdlib = os.path.dirname(getattr(os, "__file__", "") or "") + os.sep
+
+    def mod_uses_pyside(module: object) -> bool:
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            return bool(upstream(module))  # built-in, extension or frozen: upstream's answer
+        if len(stdlib) > 1 and path.startswith(stdlib) and "site-packages" not in path:
+            return False
+        try:
+            with open(path, "rb") as source:
+                return b"PySide6" in source.read()
+        except OSError:
+            return False  # upstream's answer for a module without a source file
+
+    setattr(feature, "_mod_uses_pyside", mod_uses_pyside)  # noqa: B010 (a module of PySide6)
+    return True

@@ -151,3 +151,26 @@ def test_a_window_closed_before_its_ticket_came_closes_cleanly(
     window.close()
     assert not window.isVisible()
     assert Settings(settings_path).geometry is not None  # its place is kept as always
+
+
+def test_pyside_import_check_answers_as_before_without_keeping_sources(tmp_path: Path) -> None:
+    """PySide6's check of each later import (does its source name PySide6?) gives the same
+    answers with `lighten_pyside_imports` (0: uses PySide6, -1: ignored), reads no source into
+    `linecache`, and leaves the standard library unread."""
+    child = textwrap.dedent("""
+        import json, linecache, sys
+        import PySide6.QtCore
+        from ct_ticket.startup import lighten_pyside_imports
+        assert lighten_pyside_imports()
+        linecache.clearcache()
+        sys.path.insert(0, sys.argv[1])
+        import colorsys, with_qt, without_qt
+        feature = sys.modules["shibokensupport.feature"].pyside_feature_dict
+        print(json.dumps({"with": feature["with_qt"], "without": feature["without_qt"],
+                          "stdlib": feature["colorsys"], "cached": list(linecache.cache)}))
+    """)
+    (tmp_path / "with_qt.py").write_text("import PySide6.QtCore\n", encoding="utf-8")
+    (tmp_path / "without_qt.py").write_text("VALUE = 1\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", child, str(tmp_path)], capture_output=True,
+                            text=True, timeout=60, check=True)
+    assert json.loads(result.stdout) == {"with": 0, "without": -1, "stdlib": -1, "cached": []}
