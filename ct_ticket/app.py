@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ct_ticket.api.client import CrossTradeClient
     from ct_ticket.api.stream import StreamClient
     from ct_ticket.session import TokenSession
-    from ct_ticket.sim import ServedSim
+    from ct_ticket.sim import ServedSim, SimHttp
     from ct_ticket.ui.window import TicketWindow
 
 __all__ = ["main", "parse_args"]
@@ -174,23 +174,34 @@ def forget_sources() -> None:
 
 
 class LazySimApp:
-    """The demo's simulator as an ASGI app built at its first use: Starlette and the simulator
-    are imported after the window is painted, not before. REST and the stream share it."""
+    """The demo's simulator, built at its first use (after the window is painted): REST calls
+    are answered in-process by its plain ASGI side, and the Starlette app (the same simulator,
+    with the stream) is built only when the stream is served."""
 
     def __init__(self) -> None:
+        self._http: SimHttp | None = None
         self._app: Any = None
 
     @property
-    def app(self) -> Any:
-        """The simulator's Starlette app (built now if it was not yet)."""
-        if self._app is None:
-            from ct_ticket.sim import Simulator, create_app
+    def http(self) -> SimHttp:
+        """The simulator's HTTP side (the simulator is built now if it was not yet)."""
+        if self._http is None:
+            from ct_ticket.sim import SimHttp, Simulator
 
-            self._app = create_app(Simulator())
+            self._http = SimHttp(Simulator())
+        return self._http
+
+    @property
+    def app(self) -> Any:
+        """The Starlette app over the same simulator, with the stream (built now if not yet)."""
+        if self._app is None:
+            from ct_ticket.sim import create_app
+
+            self._app = create_app(self.http.sim)
         return self._app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
+        await self.http(scope, receive, send)
 
 
 class Backend:
