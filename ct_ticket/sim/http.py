@@ -26,7 +26,6 @@ Every request, whatever its outcome, is recorded in ``sim.requests`` with its fi
 from __future__ import annotations
 
 import asyncio
-import difflib
 import hmac
 import json
 from dataclasses import dataclass
@@ -136,6 +135,8 @@ def _find_route(method: str, segments: list[str]) -> tuple[Route, dict[str, str]
             "success": False, "error": "method_not_allowed",
             "detail": f"{method} is not allowed on {path}", "allowed": allowed,
         })
+    import difflib  # only for a wrong path: not a cost of every demo start
+
     known = [f"/v1/api/{r.template}" for r in ROUTES]
     return SimError(404, {
         "success": False, "error": "not_found", "detail": f"No route for {method} {path}",

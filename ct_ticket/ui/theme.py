@@ -19,6 +19,7 @@ from ct_ticket.paths import resource_path, resources_dir
 __all__ = [
     "ICON_GREY",
     "app_icon",
+    "apply_palette",
     "apply_theme",
     "follow_system_theme",
     "icon",
@@ -56,6 +57,7 @@ _LIGHT = {
 # system_prefers_dark must not read back our own palette.
 _system_palette: QPalette | None = None
 _FOLLOW_FLAG = "ctTicketFollowsSystemTheme"
+_FUSION_FLAG = "ctTicketFusionSet"
 # Style sheets name images as url(resources:icons/x.svg): a relative url() would be resolved
 # against the working directory, which differs between a checkout and the frozen app.
 _SEARCH_PREFIX = "resources"
@@ -85,20 +87,39 @@ def apply_theme(app: QApplication, dark: bool | None = None) -> str:
 
     Returns the theme applied, "dark" or "light".
     """
+    name = apply_palette(app, dark)
+    sheet = resource_path("theme", f"{name}.qss").read_text(encoding="utf-8")
+    QDir.setSearchPaths(_SEARCH_PREFIX, [str(resources_dir())])
+    if app.styleSheet() != sheet:  # an unchanged sheet would still re-polish every widget
+        app.setStyleSheet(sheet)
+    return name
+
+
+def apply_palette(app: QApplication, dark: bool | None = None) -> str:
+    """Fusion and the theme's palette, without the sheet; ``dark=None`` follows the system.
+
+    The start-up calls it before any widget exists, where it costs nothing: set on a built
+    window, a new style re-polishes and a new palette reaches every widget (~300 style and
+    palette events for the ticket). Either is set only when it changes. Returns the theme.
+    """
     global _system_palette
     if _system_palette is None:
         _system_palette = QPalette(app.palette())
     if dark is None:
         dark = system_prefers_dark(app)
-    name = "dark" if dark else "light"
-    sheet = resource_path("theme", f"{name}.qss").read_text(encoding="utf-8")
-    QDir.setSearchPaths(_SEARCH_PREFIX, [str(resources_dir())])
     # Fusion on every platform: it honours the palette fully, so both themes look the same on
-    # Windows, macOS and Linux. Re-setting it is cheap next to the re-polish the sheet causes.
-    app.setStyle("Fusion")
-    app.setPalette(_palette(_DARK if dark else _LIGHT))
-    app.setStyleSheet(sheet)
-    return name
+    # Windows, macOS and Linux.
+    # Under a style sheet app.style() is Qt's sheet style, which does not say what it wraps:
+    # the app's property remembers that Fusion was set.
+    if not app.property(_FUSION_FLAG):
+        style = app.style()
+        if style is None or style.name().lower() != "fusion":
+            app.setStyle("Fusion")
+        app.setProperty(_FUSION_FLAG, True)
+    palette = _palette(_DARK if dark else _LIGHT)
+    if app.palette() != palette:
+        app.setPalette(palette)
+    return "dark" if dark else "light"
 
 
 def follow_system_theme(app: QApplication) -> str:

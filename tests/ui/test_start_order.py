@@ -174,3 +174,34 @@ def test_pyside_import_check_answers_as_before_without_keeping_sources(tmp_path:
     result = subprocess.run([sys.executable, "-c", child, str(tmp_path)], capture_output=True,
                             text=True, timeout=60, check=True)
     assert json.loads(result.stdout) == {"with": 0, "without": -1, "stdlib": -1, "cached": []}
+
+
+def test_the_theme_applied_again_unchanged_restyles_no_widget(qapp: Any) -> None:
+    """Start-up sets style and palette before the window exists and the sheet after it; a theme
+    applied again unchanged must not re-style or re-colour every built widget."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QLineEdit
+
+    from ct_ticket.ui import theme
+
+    class Count(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[QEvent.Type] = []
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
+            if event.type() in (QEvent.Type.StyleChange, QEvent.Type.PaletteChange):
+                self.seen.append(event.type())
+            return False
+
+    theme.apply_theme(qapp, dark=True)
+    field = QLineEdit()
+    field.show()
+    count = Count()
+    field.installEventFilter(count)
+    assert theme.apply_palette(qapp, dark=True) == "dark"
+    assert theme.apply_theme(qapp, dark=True) == "dark"
+    assert count.seen == []
+    theme.apply_theme(qapp, dark=False)  # a real switch still reaches the widget
+    assert QEvent.Type.StyleChange in count.seen
+    field.close()
