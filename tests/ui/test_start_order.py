@@ -180,6 +180,7 @@ def test_the_theme_applied_again_unchanged_restyles_no_widget(qapp: Any) -> None
     """Start-up sets style and palette before the window exists and the sheet after it; a theme
     applied again unchanged must not re-style or re-colour every built widget."""
     from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QLineEdit
 
     from ct_ticket.ui import theme
@@ -194,14 +195,20 @@ def test_the_theme_applied_again_unchanged_restyles_no_widget(qapp: Any) -> None
                 self.seen.append(event.type())
             return False
 
-    theme.apply_theme(qapp, dark=True)
+    # The shared application is given back with the look it had (other tests measure text).
+    palette, sheet = QPalette(qapp.palette()), qapp.styleSheet()
     field = QLineEdit()
-    field.show()
-    count = Count()
-    field.installEventFilter(count)
-    assert theme.apply_palette(qapp, dark=True) == "dark"
-    assert theme.apply_theme(qapp, dark=True) == "dark"
-    assert count.seen == []
-    theme.apply_theme(qapp, dark=False)  # a real switch still reaches the widget
-    assert QEvent.Type.StyleChange in count.seen
-    field.close()
+    try:
+        theme.apply_theme(qapp, dark=True)
+        field.show()
+        count = Count()
+        field.installEventFilter(count)
+        assert theme.apply_palette(qapp, dark=True) == "dark"
+        assert theme.apply_theme(qapp, dark=True) == "dark"
+        assert count.seen == []
+        theme.apply_theme(qapp, dark=False)  # a real switch still reaches the widget
+        assert QEvent.Type.StyleChange in count.seen
+    finally:
+        field.close()
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
