@@ -167,8 +167,9 @@ def forget_sources() -> None:
 
     PySide6 checks each later import for its ``__feature__`` switch by reading the module's
     whole source (``inspect.getsource``), which stays in ``linecache``: about 10 MB for the
-    app's ~300 modules (a frozen build ships no sources, so there it reads nothing). The app
-    uses no ``__feature__``; a traceback reads the lines it needs again.
+    app's ~300 modules (a frozen build ships no sources, so there it reads nothing). With
+    `startup.lighten_pyside_imports` in place nothing is kept there; this is for a PySide6
+    whose check it could not replace. A traceback reads the lines it needs again.
     """
     import linecache
 

@@ -212,3 +212,48 @@ def test_the_theme_applied_again_unchanged_restyles_no_widget(qapp: Any) -> None
         field.close()
         qapp.setStyleSheet(sheet)
         qapp.setPalette(palette)
+
+
+def test_a_property_no_rule_selects_through_re_polishes_the_widget_alone(qapp: Any) -> None:
+    """The first load's account kind on the ticket's root must not re-polish its ~200 widgets
+    when no rule selects on it through an ancestor; a property that does (the side) still
+    restyles the descendants it names."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QLabel, QProxyStyle, QVBoxLayout, QWidget
+
+    from ct_ticket.ui import theme
+
+    class Counting(QProxyStyle):
+        """Counts the polishes of the widget it styles."""
+
+        def __init__(self) -> None:
+            super().__init__("Fusion")
+            self.polished = 0
+
+        def polish(self, target: Any) -> Any:  # Qt's name; widget, application or palette
+            if isinstance(target, QWidget):
+                self.polished += 1
+            return super().polish(target)
+
+    palette, sheet = QPalette(qapp.palette()), qapp.styleSheet()
+    root = QWidget()
+    counting = Counting()
+    try:
+        qapp.setStyleSheet('QWidget#root[kind="live"] { background: #402020; }\n'
+                           'QWidget#root[side="sell"] QLabel#child { color: #ff0000; }')
+        root.setObjectName("root")
+        child = QLabel("x")
+        child.setObjectName("child")
+        child.setStyle(counting)
+        QVBoxLayout(root).addWidget(child)
+        root.show()
+        before = counting.polished
+        theme.set_style_property(root, "kind", "live")
+        assert counting.polished == before  # the child was left alone
+        theme.set_style_property(root, "side", "sell")
+        assert counting.polished > before
+        assert child.palette().color(QPalette.ColorRole.WindowText).name() == "#ff0000"
+    finally:
+        root.close()
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
