@@ -222,6 +222,8 @@ class Backend:
         loopback port in a thread (None when uvicorn is missing: the demo runs on REST)."""
         if self._demo_app is None:
             return self._stream_base_url
+        import asyncio  # loaded since the loop exists; at module level it would load at start
+
         try:
             from ct_ticket.sim import serve_in_thread
         except ImportError:
@@ -232,6 +234,9 @@ class Backend:
         return self._served.url
 
     async def aclose(self) -> None:
+        """Close the client, then the demo's stream server if one was served."""
+        import asyncio
+
         await self.client.aclose()
         if self._served is not None:
             await asyncio.to_thread(self._served.close)

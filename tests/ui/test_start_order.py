@@ -257,3 +257,27 @@ def test_a_property_no_rule_selects_through_re_polishes_the_widget_alone(qapp: A
         root.close()
         qapp.setStyleSheet(sheet)
         qapp.setPalette(palette)
+
+
+def test_the_demo_serves_its_stream_from_the_simulator_its_rest_calls_reach() -> None:
+    """`--demo` answers REST in-process without Starlette and serves the stream, when asked,
+    from the same simulator (a request made over REST is seen by the served app's simulator)."""
+    import asyncio
+
+    from ct_ticket import app
+
+    backend = app.open_backend(app.parse_args(["--demo"]), "")
+
+    async def use() -> str | None:
+        try:
+            await backend.client.list_accounts()
+            return await backend.stream_base_url()
+        finally:
+            await backend.aclose()
+
+    url = asyncio.run(use())
+    assert url is not None and url.startswith("http://127.0.0.1:")
+    demo = backend._demo_app
+    assert demo is not None
+    assert demo.app.state.sim is demo.http.sim
+    assert [r.path for r in demo.http.sim.requests] == ["/v1/api/accounts"]
