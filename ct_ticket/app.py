@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ct_ticket.api.client import CrossTradeClient
     from ct_ticket.api.stream import StreamClient
     from ct_ticket.session import TokenSession
-    from ct_ticket.sim import ServedSim
+    from ct_ticket.sim import ServedSim, SimHttp
     from ct_ticket.ui.window import TicketWindow
 
 __all__ = ["main", "parse_args"]
@@ -89,7 +89,8 @@ def _start(args: argparse.Namespace) -> int:
         # The window's Qt-free modules (words, events, model) before PySide6: it reads the
         # source of every module imported after it (see forget_sources), not of these.
         importlib.import_module("ct_ticket.wording")
-        startup.check_qt_platform()
+        startup.check_qt_platform()  # the first import of PySide6
+        startup.lighten_pyside_imports()
         startup.check_resources()
         from ct_ticket.settings import default_settings_file
 
@@ -136,10 +137,12 @@ def paint_first(args: argparse.Namespace, app: QApplication) -> TicketWindow:
     from ct_ticket.ui.window import TicketWindow
 
     app.setWindowIcon(theme.app_icon())
+    # Style and palette before the widgets exist (free now, a re-style of each widget later);
+    # the style sheet after they are built: then each is polished once, not again at every
+    # re-parenting while the window is put together (~20 ms of the first paint).
+    theme.apply_palette(app)
     window = TicketWindow(None, Settings())
-    # The style sheet after the widgets are built: then each is polished once, not again at
-    # every re-parenting while the window is put together (~20 ms of the first paint).
-    theme.follow_system_theme(app)  # applies now, and again when the desktop switches
+    theme.follow_system_theme(app)  # applies the sheet now, and all again when the desktop switches
     if args.demo:
         window.setWindowTitle("ct-ticket — DEMO (simulated CrossTrade)")
     window.show()
@@ -164,8 +167,9 @@ def forget_sources() -> None:
 
     PySide6 checks each later import for its ``__feature__`` switch by reading the module's
     whole source (``inspect.getsource``), which stays in ``linecache``: about 10 MB for the
-    app's ~300 modules (a frozen build ships no sources, so there it reads nothing). The app
-    uses no ``__feature__``; a traceback reads the lines it needs again.
+    app's ~300 modules (a frozen build ships no sources, so there it reads nothing). With
+    `startup.lighten_pyside_imports` in place nothing is kept there; this is for a PySide6
+    whose check it could not replace. A traceback reads the lines it needs again.
     """
     import linecache
 
@@ -173,23 +177,34 @@ def forget_sources() -> None:
 
 
 class LazySimApp:
-    """The demo's simulator as an ASGI app built at its first use: Starlette and the simulator
-    are imported after the window is painted, not before. REST and the stream share it."""
+    """The demo's simulator, built at its first use (after the window is painted): REST calls
+    are answered in-process by its plain ASGI side, and the Starlette app (the same simulator,
+    with the stream) is built only when the stream is served."""
 
     def __init__(self) -> None:
+        self._http: SimHttp | None = None
         self._app: Any = None
 
     @property
-    def app(self) -> Any:
-        """The simulator's Starlette app (built now if it was not yet)."""
-        if self._app is None:
-            from ct_ticket.sim import Simulator, create_app
+    def http(self) -> SimHttp:
+        """The simulator's HTTP side (the simulator is built now if it was not yet)."""
+        if self._http is None:
+            from ct_ticket.sim import SimHttp, Simulator
 
-            self._app = create_app(Simulator())
+            self._http = SimHttp(Simulator())
+        return self._http
+
+    @property
+    def app(self) -> Any:
+        """The Starlette app over the same simulator, with the stream (built now if not yet)."""
+        if self._app is None:
+            from ct_ticket.sim import create_app
+
+            self._app = create_app(self.http.sim)
         return self._app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
+        await self.http(scope, receive, send)
 
 
 class Backend:
@@ -207,6 +222,8 @@ class Backend:
         loopback port in a thread (None when uvicorn is missing: the demo runs on REST)."""
         if self._demo_app is None:
             return self._stream_base_url
+        import asyncio  # loaded since the loop exists; at module level it would load at start
+
         try:
             from ct_ticket.sim import serve_in_thread
         except ImportError:
@@ -217,6 +234,9 @@ class Backend:
         return self._served.url
 
     async def aclose(self) -> None:
+        """Close the client, then the demo's stream server if one was served."""
+        import asyncio
+
         await self.client.aclose()
         if self._served is not None:
             await asyncio.to_thread(self._served.close)

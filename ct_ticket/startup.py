@@ -35,6 +35,7 @@ __all__ = [
     "check_resources",
     "check_settings_file",
     "fail",
+    "lighten_pyside_imports",
     "qt_platform_guard",
     "say",
     "setup_logging",
@@ -240,6 +241,8 @@ def check_qt_platform() -> None:
               os.environ.get("QT_QPA_PLATFORM", "").split(";") if name.strip()]
     if not wanted:
         wanted = [_default_platform()]
+    if _plugin_file_named(wanted):
+        return  # found by its file's name: no need to read every plugin's metadata (~4 ms)
     available = _platform_plugins()
     if available and not any(name in available for name in wanted):
         raise StartupError(f'the Qt platform plugin "{";".join(wanted)}" is not installed '
@@ -250,16 +253,35 @@ def _default_platform() -> str:
     return {"win32": "windows", "darwin": "cocoa"}.get(sys.platform, "xcb")
 
 
-def _platform_plugins() -> set[str]:
-    """The names (keys) of the platform plugins Qt can find, read without loading them."""
-    from PySide6.QtCore import QCoreApplication, QPluginLoader
+def _platform_folders() -> list[Path]:
+    """Where Qt looks for platform plugins."""
+    from PySide6.QtCore import QCoreApplication
 
     folders = [Path(p) / "platforms" for p in QCoreApplication.libraryPaths()]
     extra = os.environ.get("QT_QPA_PLATFORM_PLUGIN_PATH")
     if extra:
         folders.append(Path(extra))
+    return folders
+
+
+def _plugin_file_named(wanted: list[str]) -> bool:
+    """Whether a platform plugin's file bears one of the wanted names as Qt's own plugins do
+    (``libqxcb.so``, ``qwindows.dll``, ``libqcocoa.dylib``, ``qoffscreend.dll``)."""
+    stems = {f"{prefix}q{name}{debug}" for name in wanted for prefix in ("", "lib")
+             for debug in ("", "d", "_debug")}
+    for folder in _platform_folders():
+        if folder.is_dir() and any(entry.name.split(".")[0].lower() in stems
+                                   for entry in os.scandir(folder)):
+            return True
+    return False
+
+
+def _platform_plugins() -> set[str]:
+    """The names (keys) of the platform plugins Qt can find, read without loading them."""
+    from PySide6.QtCore import QPluginLoader
+
     keys: set[str] = set()
-    for folder in folders:
+    for folder in _platform_folders():
         for plugin in sorted(folder.glob("*")) if folder.is_dir() else ():
             meta: object = QPluginLoader(str(plugin)).metaData().get("MetaData")
             names = meta.get("Keys", []) if isinstance(meta, dict) else []
@@ -330,3 +352,39 @@ def _platform_reason(fatal: str, held: list[str]) -> str:
     if available:
         reason += f"; available: {' '.join(available.group(1).split())}"
     return reason
+
+
+# --- PySide6's import hook ------------------------------------------------------------------------
+
+
+def lighten_pyside_imports() -> bool:
+    """Make PySide6's check of every later import cheap; call it right after PySide6 loads.
+
+    For its ``__feature__`` switches PySide6 asks of each module imported after it whether the
+    source names "PySide6", through ``inspect.getsource``: the file tokenized into lines and
+    kept in ``linecache`` (~80 ms and ~10 MB of text for the ~290 modules of a start). The same
+    question is answered here from the file's bytes, read once and dropped, and without reading
+    for the standard library, which never names PySide6 (so the answer is the same for every
+    module). A PySide6 without that hook (a later version) is left as it is: False.
+    """
+    feature = sys.modules.get("shibokensupport.feature")
+    upstream = getattr(feature, "_mod_uses_pyside", None)
+    if feature is None or not callable(upstream):
+        return False
+    # The standard library's folder is os's; site-packages may sit inside it (a plain install).
+    stdlib = os.path.dirname(getattr(os, "__file__", "") or "") + os.sep
+
+    def mod_uses_pyside(module: object) -> bool:
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            return bool(upstream(module))  # built-in, extension or frozen: upstream's answer
+        if len(stdlib) > 1 and path.startswith(stdlib) and "site-packages" not in path:
+            return False
+        try:
+            with open(path, "rb") as source:
+                return b"PySide6" in source.read()
+        except OSError:
+            return False  # upstream's answer for a module without a source file
+
+    setattr(feature, "_mod_uses_pyside", mod_uses_pyside)  # noqa: B010 (a module of PySide6)
+    return True

@@ -151,3 +151,133 @@ def test_a_window_closed_before_its_ticket_came_closes_cleanly(
     window.close()
     assert not window.isVisible()
     assert Settings(settings_path).geometry is not None  # its place is kept as always
+
+
+def test_pyside_import_check_answers_as_before_without_keeping_sources(tmp_path: Path) -> None:
+    """PySide6's check of each later import (does its source name PySide6?) gives the same
+    answers with `lighten_pyside_imports` (0: uses PySide6, -1: ignored), reads no source into
+    `linecache`, and leaves the standard library unread."""
+    child = textwrap.dedent("""
+        import json, linecache, sys
+        import PySide6.QtCore
+        from ct_ticket.startup import lighten_pyside_imports
+        assert lighten_pyside_imports()
+        linecache.clearcache()
+        sys.path.insert(0, sys.argv[1])
+        import colorsys, with_qt, without_qt
+        feature = sys.modules["shibokensupport.feature"].pyside_feature_dict
+        print(json.dumps({"with": feature["with_qt"], "without": feature["without_qt"],
+                          "stdlib": feature["colorsys"], "cached": list(linecache.cache)}))
+    """)
+    (tmp_path / "with_qt.py").write_text("import PySide6.QtCore\n", encoding="utf-8")
+    (tmp_path / "without_qt.py").write_text("VALUE = 1\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", child, str(tmp_path)], capture_output=True,
+                            text=True, timeout=60, check=True)
+    assert json.loads(result.stdout) == {"with": 0, "without": -1, "stdlib": -1, "cached": []}
+
+
+def test_the_theme_applied_again_unchanged_restyles_no_widget(qapp: Any) -> None:
+    """Start-up sets style and palette before the window exists and the sheet after it; a theme
+    applied again unchanged must not re-style or re-colour every built widget."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QLineEdit
+
+    from ct_ticket.ui import theme
+
+    class Count(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[QEvent.Type] = []
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
+            if event.type() in (QEvent.Type.StyleChange, QEvent.Type.PaletteChange):
+                self.seen.append(event.type())
+            return False
+
+    # The shared application is given back with the look it had (other tests measure text).
+    palette, sheet = QPalette(qapp.palette()), qapp.styleSheet()
+    field = QLineEdit()
+    try:
+        theme.apply_theme(qapp, dark=True)
+        field.show()
+        count = Count()
+        field.installEventFilter(count)
+        assert theme.apply_palette(qapp, dark=True) == "dark"
+        assert theme.apply_theme(qapp, dark=True) == "dark"
+        assert count.seen == []
+        theme.apply_theme(qapp, dark=False)  # a real switch still reaches the widget
+        assert QEvent.Type.StyleChange in count.seen
+    finally:
+        field.close()
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+
+
+def test_a_property_no_rule_selects_through_re_polishes_the_widget_alone(qapp: Any) -> None:
+    """The first load's account kind on the ticket's root must not re-polish its ~200 widgets
+    when no rule selects on it through an ancestor; a property that does (the side) still
+    restyles the descendants it names."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QLabel, QProxyStyle, QVBoxLayout, QWidget
+
+    from ct_ticket.ui import theme
+
+    class Counting(QProxyStyle):
+        """Counts the polishes of the widget it styles."""
+
+        def __init__(self) -> None:
+            super().__init__("Fusion")
+            self.polished = 0
+
+        def polish(self, target: Any) -> Any:  # Qt's name; widget, application or palette
+            if isinstance(target, QWidget):
+                self.polished += 1
+            return super().polish(target)
+
+    palette, sheet = QPalette(qapp.palette()), qapp.styleSheet()
+    root = QWidget()
+    counting = Counting()
+    try:
+        qapp.setStyleSheet('QWidget#root[kind="live"] { background: #402020; }\n'
+                           'QWidget#root[side="sell"] QLabel#child { color: #ff0000; }')
+        root.setObjectName("root")
+        child = QLabel("x")
+        child.setObjectName("child")
+        child.setStyle(counting)
+        QVBoxLayout(root).addWidget(child)
+        root.show()
+        before = counting.polished
+        theme.set_style_property(root, "kind", "live")
+        assert counting.polished == before  # the child was left alone
+        theme.set_style_property(root, "side", "sell")
+        assert counting.polished > before
+        assert child.palette().color(QPalette.ColorRole.WindowText).name() == "#ff0000"
+    finally:
+        root.close()
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+
+
+def test_the_demo_serves_its_stream_from_the_simulator_its_rest_calls_reach() -> None:
+    """`--demo` answers REST in-process without Starlette and serves the stream, when asked,
+    from the same simulator (a request made over REST is seen by the served app's simulator)."""
+    import asyncio
+
+    from ct_ticket import app
+
+    backend = app.open_backend(app.parse_args(["--demo"]), "")
+
+    async def use() -> str | None:
+        try:
+            await backend.client.list_accounts()
+            return await backend.stream_base_url()
+        finally:
+            await backend.aclose()
+
+    url = asyncio.run(use())
+    assert url is not None and url.startswith("http://127.0.0.1:")
+    demo = backend._demo_app
+    assert demo is not None
+    assert demo.app.state.sim is demo.http.sim
+    assert [r.path for r in demo.http.sim.requests] == ["/v1/api/accounts"]
