@@ -9,11 +9,10 @@ Three rules hold here for every endpoint:
   in: httpx's read timeout alone restarts with every byte. Past it the request is a
   `TransportError`; for a POST or PUT the outcome is unknown (`may_have_executed`).
 - **No silent queue.** At most 24 requests are in flight, each on a connection of its own
-  (HTTP/1.1), so a group's 20 orders leave together; reads may take only three connections, so
-  an order never queues behind slow reads. A request that waits for a connection is logged and
-  counted; past `Timeouts.pool` it fails with `SlowServerError` ("CrossTrade is slow: N
-  requests waiting"), which was never sent. Each request in flight has a connection to itself
-  (`lanes.py`), so a burst never queues for one another's.
+  (`lanes.py`), so a group's 20 orders leave together; reads may take only three connections,
+  so an order never queues behind slow reads. A request that waits for a connection is logged
+  and counted; past `Timeouts.pool` it fails with `SlowServerError` ("CrossTrade is slow: N
+  requests waiting"), which was never sent.
 - **Nothing unreadable escapes as anything but a `CrossTradeError`.** A body that is not JSON,
   nests too deep, uses NaN, is too big, or has the wrong shape or types anywhere is a
   `BadResponseError`; the parsers' own mistakes on a hostile body are too (and are logged with
@@ -60,7 +59,7 @@ __all__ = ["BIG_ANSWER", "MAX_CONNECTIONS", "READ_CONNECTIONS", "BearerAuth", "R
 log = logging.getLogger("ct_ticket.api.client")
 T = TypeVar("T")
 # A wave of the rate budget's burst (20 orders: a group of 20 accounts) plus the reads' three
-# and one to spare. The pool keeps them open between clicks (see `keepalive_expiry`).
+# and one to spare. Each stays open between clicks for `KEEP_ALIVE_S`.
 MAX_CONNECTIONS = 24
 READ_CONNECTIONS = 3  # reads may hold at most this many: the rest are always for orders
 KEEP_ALIVE_S = 120.0  # how long an idle connection is kept open for the next request
@@ -142,7 +141,6 @@ class _Slots:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.all = asyncio.Semaphore(MAX_CONNECTIONS)
         self.reads = asyncio.Semaphore(READ_CONNECTIONS)
-        self.joining = asyncio.Lock()  # held by the request joining the pool (`pool.py`)
         self.waiting = 0
 
 
