@@ -10,7 +10,7 @@ window's own periodic reads keep running throughout. The 429s are counted by the
 the goal is none at all, for the whole run (orders, follow-ups, position reads, room reads).
 
 The simulator runs in a child process (``python -m benchmarks.group --serve``), behind the same
-proxy class as ``benchmarks.netsim``, so the GUI thread never delays a forwarded byte.
+proxy as ``benchmarks.netsim`` (`serve_child`), so the GUI thread never delays a forwarded byte.
 """
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from benchmarks.common import (
     Row,
@@ -40,7 +39,7 @@ from benchmarks.common import (
     ready_window,
     run_qt,
 )
-from benchmarks.netsim import _certificate, _Proxy, _Stamps, _tcp_socket
+from benchmarks.netsim import run_child, serve_child
 
 if TYPE_CHECKING:
     from ct_ticket.ticket import Ticket
@@ -57,50 +56,19 @@ KEEP_ALIVE_S = 120
 # --- the child: simulator with 20 accounts and its rate limit, behind the proxy --------------
 
 
-async def _serve(rtt: float, folder: Path) -> None:
-    import uvicorn
-
-    from ct_ticket.sim import Simulator, create_app
-
-    sim = Simulator(seed=1, accounts=MEMBERS)  # the rate limit stays ON: 429s are counted
-    ca_path, cert, key = _certificate(folder)
-    sock = _tcp_socket()
-    config = uvicorn.Config(create_app(sim), log_level="warning", access_log=False,
-                            lifespan="off", timeout_graceful_shutdown=1,
-                            ssl_certfile=str(cert), ssl_keyfile=str(key),
-                            timeout_keep_alive=KEEP_ALIVE_S)
-    server = uvicorn.Server(config)
-    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.005)
-    stamps = _Stamps()
-    proxy = _Proxy(sock.getsockname()[1], rtt, stamps)
-    proxy_server = await asyncio.start_server(proxy.handle, sock=_tcp_socket())
-    print(json.dumps({"proxy": proxy_server.sockets[0].getsockname()[1], "ca": str(ca_path),
-                      "direct": sock.getsockname()[1]}), flush=True)
-    loop = asyncio.get_running_loop()
-    done = loop.create_future()
-
-    def control() -> None:
-        for line in sys.stdin:
-            if line.strip() == "count":
-                answered = [r.status for r in sim.requests]
-                posts = sum(r.method == "POST" for r in sim.requests)
-                print(json.dumps({"requests": len(answered), "posts": posts,
-                                  "429": answered.count(429)}), flush=True)
-            elif line.strip() == "stamps":
-                print(json.dumps(stamps.drain()), flush=True)
-            elif line.strip() == "unlimited":  # the direct timing after the counted run
-                sim.rate_limit_enabled = False
-                print("{}", flush=True)
-        loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
-
-    threading.Thread(target=control, daemon=True).start()
-    await done
-    proxy_server.close()
-    await proxy.close_all()
-    server.should_exit = True
-    await serving
+def _commands(sim: Any) -> Callable[[str], str | None]:
+    """The group's control lines: the simulator's counts, and its rate limit switched off."""
+    def answer(line: str) -> str | None:
+        if line == "count":
+            answered = [r.status for r in sim.requests]
+            posts = sum(r.method == "POST" for r in sim.requests)
+            return json.dumps({"requests": len(answered), "posts": posts,
+                               "429": answered.count(429)})
+        if line == "unlimited":  # the direct timing after the counted run
+            sim.rate_limit_enabled = False
+            return "{}"
+        return None
+    return answer
 
 
 class GroupNet:
@@ -305,7 +273,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        asyncio.run(_serve(args.rtt_ms / 1000, args.folder))
+        from ct_ticket.sim import Simulator
+
+        sim = Simulator(seed=1, accounts=MEMBERS)  # the rate limit stays ON: 429s are counted
+        run_child(serve_child(sim, tls=True, rtt=args.rtt_ms / 1000, folder=args.folder,
+                              keep_alive_s=KEEP_ALIVE_S, commands=_commands(sim)))
         return
     n = 3 if args.quick else 9
     print_rows(run_qt(lambda: measure(n)), args.json)

@@ -1,8 +1,11 @@
 """A simulated network in a child process: the simulator (optionally over TLS) behind a
 latency-injecting TCP proxy that also timestamps the first byte of every request.
 
-Both run on one asyncio loop in their own process, so neither the GUI thread nor the GIL of
-the process being measured can delay a forwarded byte. ``time.perf_counter_ns`` is
+Both run on one event loop in their own process, so neither the GUI thread nor the GIL of
+the process being measured can delay a forwarded byte. The loop is uvloop and uvicorn parses
+HTTP with httptools (what ``uvicorn[standard]`` installs, the way it is deployed): the server
+stands in for CrossTrade's, and its own time is measured and reported as part of each
+physical limit, never hidden in the ticket's share. ``time.perf_counter_ns`` is
 CLOCK_MONOTONIC on Linux, shared by every process, so the parent can compare our stamps with its
 own clicks.
 
@@ -23,12 +26,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-__all__ = ["NetSim"]
+__all__ = ["NetSim", "run_child", "serve_child"]
 
 _CHUNK = 65536
 
@@ -53,37 +56,27 @@ class _Stamps:
 
 class _Pipe:
     """One direction of one proxied connection: every chunk is written `delay` s after it
-    arrived, in order."""
+    arrived. Each write is a timer at its due time; equal delays keep them in order."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                  delay: float) -> None:
         self.reader, self.writer, self.delay = reader, writer, delay
-        self.queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
 
     async def pump(self, on_chunk: Callable[[bytes], None]) -> None:
-        """Read until EOF, queueing each chunk with its arrival time; a writer task sends."""
+        """Read until EOF, writing each chunk at its arrival time plus the delay."""
         loop = asyncio.get_running_loop()
-        send = asyncio.ensure_future(self._send())
-        try:
-            while data := await self.reader.read(_CHUNK):
-                on_chunk(data)
-                self.queue.put_nowait((loop.time(), data))
-        finally:
-            self.queue.put_nowait((loop.time(), b""))
-            await send
+        while data := await self.reader.read(_CHUNK):
+            on_chunk(data)
+            loop.call_at(loop.time() + self.delay, self._write, data)
+        ended = loop.create_future()
+        loop.call_at(loop.time() + self.delay, ended.set_result, None)
+        await ended
+        if not self.writer.is_closing() and self.writer.can_write_eof():
+            self.writer.write_eof()
 
-    async def _send(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            arrived, data = await self.queue.get()
-            if (wait := arrived + self.delay - loop.time()) > 0:
-                await asyncio.sleep(wait)
-            if not data:
-                if self.writer.can_write_eof():
-                    self.writer.write_eof()
-                return
+    def _write(self, data: bytes) -> None:
+        if not self.writer.is_closing():
             self.writer.write(data)
-            await self.writer.drain()
 
 
 class _Proxy:
@@ -166,13 +159,17 @@ def _certificate(folder: Path) -> tuple[Path, Path, Path]:
     return paths
 
 
-async def _serve(tls: bool, rtt: float, folder: Path) -> None:
+Commands = Callable[[str], "str | None"]  # a control line -> the JSON line to answer, or None
+
+
+async def serve_child(sim: Any, *, tls: bool, rtt: float, folder: Path,
+                      keep_alive_s: int = 5, commands: Commands | None = None) -> None:
+    """Serve `sim` with uvicorn (TLS when asked) behind the latency proxy, print the ports,
+    and answer control lines on stdin (``stamps``, then `commands`) until stdin closes."""
     import uvicorn
 
-    from ct_ticket.sim import Simulator, create_app
+    from ct_ticket.sim import create_app
 
-    sim = Simulator(seed=1)
-    sim.rate_limit_enabled = False  # hundreds of orders a minute; the bucket is not measured
     ssl_args: dict[str, Any] = {}
     ca = ""
     if tls:
@@ -181,7 +178,8 @@ async def _serve(tls: bool, rtt: float, folder: Path) -> None:
         ca = str(ca_path)
     sock = _tcp_socket()
     config = uvicorn.Config(create_app(sim), log_level="warning", access_log=False,
-                            lifespan="off", timeout_graceful_shutdown=1, **ssl_args)
+                            lifespan="off", timeout_graceful_shutdown=1, http="httptools",
+                            timeout_keep_alive=keep_alive_s, **ssl_args)
     server = uvicorn.Server(config)
     serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     while not server.started:
@@ -194,7 +192,8 @@ async def _serve(tls: bool, rtt: float, folder: Path) -> None:
           flush=True)
     loop = asyncio.get_running_loop()
     done = loop.create_future()
-    threading.Thread(target=_control, args=(loop, done, stamps), daemon=True).start()
+    threading.Thread(target=_control, args=(loop, done, stamps, commands),
+                     daemon=True).start()
     await done
     proxy_server.close()
     await proxy.close_all()
@@ -202,11 +201,20 @@ async def _serve(tls: bool, rtt: float, folder: Path) -> None:
     await serving
 
 
+def run_child(main: Coroutine[Any, Any, None]) -> None:
+    """Run a child's server on uvloop."""
+    import uvloop
+
+    uvloop.run(main)
+
+
 def _control(loop: asyncio.AbstractEventLoop, done: asyncio.Future[None],
-             stamps: _Stamps) -> None:
+             stamps: _Stamps, commands: Commands | None) -> None:
     for line in sys.stdin:
         if line.strip() == "stamps":
             print(json.dumps(stamps.drain()), flush=True)
+        elif commands is not None and (answer := commands(line.strip())) is not None:
+            print(answer, flush=True)
 
     def finish() -> None:
         if not done.done():
@@ -268,7 +276,11 @@ def main() -> None:
     parser.add_argument("--tls", action="store_true")
     parser.add_argument("--folder", type=Path, required=True)
     args = parser.parse_args()
-    asyncio.run(_serve(args.tls, args.rtt_ms / 1000, args.folder))
+    from ct_ticket.sim import Simulator
+
+    sim = Simulator(seed=1)
+    sim.rate_limit_enabled = False  # hundreds of orders a minute; the bucket is not measured
+    run_child(serve_child(sim, tls=args.tls, rtt=args.rtt_ms / 1000, folder=args.folder))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ Here each lane is a transport with a pool of exactly one connection. A request t
 lane (the one freed last, whose connection is the most likely to still be open), holds it until
 its answer is read or it fails, and gives it back: no request ever waits for another's
 connection, no check walks the others, and a burst leaves as fast as the loop can write it.
-Lanes are made when first needed and share one TLS context (loading the CA bundle once).
+Lanes are made when first needed and share one TLS context (loading the CA bundle once); their
+bytes go through `sockets.AsyncioBackend`, asyncio's own transports rather than anyio's.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from __future__ import annotations
 import ssl
 from collections.abc import AsyncIterator, Callable
 
+import httpcore
 import httpx
+
+from ct_ticket.api.sockets import AsyncioBackend
 
 __all__ = ["Lanes"]
 
@@ -43,6 +47,17 @@ class _GivesBack(httpx.AsyncByteStream):
                 give_back()
 
 
+class _Lane(httpx.AsyncHTTPTransport):
+    """httpx's transport (its request and error mapping) over a pool of one connection whose
+    bytes go through `AsyncioBackend`."""
+
+    def __init__(self, context: ssl.SSLContext, keepalive_expiry: float) -> None:
+        super().__init__(verify=context)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=context, max_connections=1, max_keepalive_connections=1,
+            keepalive_expiry=keepalive_expiry, network_backend=AsyncioBackend())
+
+
 class Lanes(httpx.AsyncBaseTransport):
     """Up to `count` one-connection transports; `handle_async_request` never queues: the
     requester never has more than `count` requests in flight (`PoolTimeout` if it did)."""
@@ -50,18 +65,17 @@ class Lanes(httpx.AsyncBaseTransport):
     def __init__(self, count: int, *, verify: bool | str, keepalive_expiry: float) -> None:
         self._count = count
         self._verify = verify
-        self._limits = httpx.Limits(max_connections=1, max_keepalive_connections=1,
-                                    keepalive_expiry=keepalive_expiry)
+        self._keepalive_expiry = keepalive_expiry
         self._context: ssl.SSLContext | None = None
-        self._free: list[httpx.AsyncHTTPTransport] = []  # the last freed on top
-        self._made: list[httpx.AsyncHTTPTransport] = []
+        self._free: list[_Lane] = []  # the last freed on top
+        self._made: list[_Lane] = []
 
     @property
     def in_use(self) -> int:
         """Lanes holding a request right now."""
         return len(self._made) - len(self._free)
 
-    def _take(self) -> httpx.AsyncHTTPTransport:
+    def _take(self) -> _Lane:
         if self._free:
             return self._free.pop()
         if len(self._made) >= self._count:
@@ -70,7 +84,7 @@ class Lanes(httpx.AsyncBaseTransport):
             self._context = (ssl.create_default_context(cafile=self._verify)
                              if isinstance(self._verify, str)
                              else httpx.create_ssl_context(verify=self._verify))
-        lane = httpx.AsyncHTTPTransport(verify=self._context, limits=self._limits)
+        lane = _Lane(self._context, self._keepalive_expiry)
         self._made.append(lane)
         return lane
 

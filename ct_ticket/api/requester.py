@@ -162,7 +162,9 @@ class Requester:
         self.rate_limited_until = 0.0  # time.monotonic() before which CrossTrade said "wait"
         # Idle connections live long enough for the ticket's periodic reads to keep one open
         # between clicks, and a group's connections open from its last send; calls in sequence
-        # reuse the same warm one (`Lanes` hands out the one freed last).
+        # reuse the same warm one (`Lanes` hands out the one freed last). The limits below reach
+        # only the proxy transports httpx builds from HTTPS_PROXY and the like; a direct
+        # connection always comes from `Lanes`, which keeps the same numbers.
         limits = httpx.Limits(max_connections=MAX_CONNECTIONS,
                               max_keepalive_connections=MAX_CONNECTIONS,
                               keepalive_expiry=KEEP_ALIVE_S)

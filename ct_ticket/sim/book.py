@@ -116,6 +116,10 @@ class Book:
         self.accounts: dict[str, SimAccount] = {}  # keyed by casefolded name
         self.positions: dict[tuple[str, str], SimPosition] = {}  # (account, dated name)
         self.orders: list[SimOrder] = []  # placement order
+        # The orders not yet final, in placement order: what the market and the cancels look
+        # at. A final order never comes back, so it is dropped on the next look; a day of
+        # orders then costs the next one nothing.
+        self._open: list[SimOrder] = []
         self.ids: dict[str, SimOrder] = {}  # every id an order was ever known by (casefolded)
         self.executions: list[Execution] = []  # oldest first
 
@@ -138,19 +142,24 @@ class Book:
     def live(self, account: str | None = None, instrument: str | None = None) -> list[SimOrder]:
         """Orders not yet final, optionally narrowed to an account and dated instrument."""
         return [
-            o for o in self.orders
-            if not o.terminal
-            and (account is None or o.account == account)
+            o for o in self._still_open()
+            if (account is None or o.account == account)
             and (instrument is None or o.instrument.name == instrument)
         ]
 
     def fillable(self, root: str) -> list[SimOrder]:
         """Orders resting on ``root`` that the market can fill, oldest first."""
-        return [o for o in self.orders if o.fillable and o.instrument.contract.root == root]
+        return [o for o in self._still_open()
+                if o.fillable and o.instrument.contract.root == root]
+
+    def _still_open(self) -> list[SimOrder]:
+        self._open = [o for o in self._open if not o.terminal]
+        return self._open
 
     def add(self, order: SimOrder) -> None:
         """Register a new order under its id."""
         self.orders.append(order)
+        self._open.append(order)
         self.ids[order.order_id.casefold()] = order
 
     def lookup(self, order_id: str) -> SimOrder | None:
@@ -166,7 +175,7 @@ class Book:
         """The other live orders of ``order``'s OCO group (same ocoId, same account)."""
         if not order.oco:
             return
-        for other in self.orders:
+        for other in list(self._still_open()):
             if (other is not order and other.oco == order.oco
                     and other.account == order.account and not other.terminal):
                 yield other

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ct_ticket.sim.errors import SimError, invalid_request
@@ -48,9 +49,14 @@ class Route:
     template: str
     handler: Handler
 
+    @cached_property
+    def parts(self) -> list[str]:
+        """The template's segments, split once."""
+        return self.template.split("/")
+
     def match(self, segments: list[str]) -> dict[str, str] | None:
         """Path parameters when ``segments`` fit the template, else None."""
-        parts = self.template.split("/")
+        parts = self.parts
         if len(parts) != len(segments):
             return None
         params: dict[str, str] = {}

@@ -52,9 +52,11 @@ class ServedSim:
 
 
 def serve_in_thread(
-    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0
+    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0,
+    *, tls: tuple[str, str] | None = None, keep_alive_s: int = 5,
 ) -> ServedSim:
-    """Serve ``app`` with uvicorn on ``host`` (a free port unless ``port`` is given)."""
+    """Serve ``app`` with uvicorn on ``host`` (a free port unless ``port`` is given); over TLS
+    with ``tls`` = (certificate file, key file), and its URL then says https."""
     # proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets whose proto
     # says TCP, and without it Nagle plus delayed ACKs cost ~40 ms per keep-alive request.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -64,7 +66,8 @@ def serve_in_thread(
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, lifespan="off",
         # Keep shutdown quick when a test client still holds a keep-alive connection.
-        timeout_graceful_shutdown=1,
+        timeout_graceful_shutdown=1, timeout_keep_alive=keep_alive_s,
+        ssl_certfile=tls[0] if tls else None, ssl_keyfile=tls[1] if tls else None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -78,4 +81,7 @@ def serve_in_thread(
             sock.close()
             raise RuntimeError(f"simulator server did not start on {host}:{bound_port}")
         time.sleep(0.005)
-    return ServedSim(server, thread, host, bound_port)
+    served = ServedSim(server, thread, host, bound_port)
+    if tls:
+        served.url = f"https://{host}:{bound_port}"
+    return served
