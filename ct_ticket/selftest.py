@@ -285,6 +285,7 @@ async def _check_stream(window: TicketWindow, sim: Simulator) -> None:
     served = await asyncio.to_thread(serve_in_thread, create_app(sim))
     stream = StreamClient(DEMO_TOKEN, base_url=served.url)
     try:
+        await _within(_check_rest_over_a_socket(served.url), "REST over a loopback connection")
         window.attach_feed(Feed(window.ticket, stream))
         stream.start()
         await _within(
@@ -301,6 +302,20 @@ async def _check_stream(window: TicketWindow, sim: Simulator) -> None:
     finally:
         await stream.aclose()
         await asyncio.to_thread(served.close)
+
+
+async def _check_rest_over_a_socket(url: str) -> None:
+    """The client's own connections (`api/lanes.py`, `api/sockets.py`) on this platform's
+    event loop (the proactor on Windows): two reads on one kept-alive connection."""
+    from ct_ticket.api.client import CrossTradeClient
+    from ct_ticket.session import DEMO_TOKEN
+
+    async with CrossTradeClient(DEMO_TOKEN, base_url=url, get_retries=0) as client:
+        first = await client.list_accounts()
+        again = await client.list_accounts()
+    if not first or [a.name for a in first] != [a.name for a in again]:
+        raise SelfTestError("the accounts read over a loopback connection were not the same "
+                            "twice")
 
 
 def _shown_price(text: str) -> float | None:

@@ -19,6 +19,7 @@ failure the same way: `ConnectError` / `ConnectTimeout` before a byte was sent, 
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
 from collections.abc import Iterable
 from typing import Any
@@ -122,6 +123,19 @@ async def _within(waiter: asyncio.Future[None], timeout: float | None) -> bool:
     return not expired[0]
 
 
+def _readable(sock: Any) -> bool:
+    """Whether `sock` has bytes or an end waiting, without reading (no socket: as if ended)."""
+    fd = -1 if sock is None else sock.fileno()
+    if fd < 0:
+        return True
+    if hasattr(select, "poll"):  # select() cannot watch descriptors above 1023
+        poll = select.poll()
+        poll.register(fd, select.POLLIN)
+        return bool(poll.poll(0))
+    readable, _, _ = select.select([fd], [], [], 0)  # Windows
+    return bool(readable)
+
+
 class AsyncioStream(httpcore.AsyncNetworkStream):
     """A TCP (or TLS) connection as httpcore reads and writes it."""
 
@@ -179,8 +193,14 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         return AsyncioStream(transport, self._pipe)
 
     def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":  # an idle connection with bytes or an end is not reusable
-            return bool(self._pipe.buffer) or self._pipe.ended
+        if info == "is_readable":
+            # An idle connection with bytes or an end waiting is not reused. The socket itself
+            # is asked too: a close the loop has not yet read (a server that went away the
+            # moment before a click) must open a new connection, whose refusal says "not
+            # sent", rather than write the order into a closed one ("unknown").
+            pipe = self._pipe
+            return (bool(pipe.buffer) or pipe.ended
+                    or _readable(self._transport.get_extra_info("socket")))
         names = {"ssl_object": "ssl_object", "client_addr": "sockname",
                  "server_addr": "peername", "socket": "socket"}
         return self._transport.get_extra_info(names[info]) if info in names else None
