@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from ct_ticket import timing
@@ -171,6 +172,6 @@ def test_members_go_out_as_a_relay_each_request_written_before_the_next_is_built
     posts_path = [m for m in marks if m in ("send", "request written", "connecting")]
     sends = [i for i, m in enumerate(posts_path) if m == "send"][:8]  # the members' POSTs
     assert len(_posts(sim)) == 8
-    for previous, following in zip(sends, sends[1:], strict=False):
+    for previous, following in pairwise(sends):
         between = posts_path[previous + 1:following]
         assert "request written" in between or "connecting" in between, posts_path[:24]
