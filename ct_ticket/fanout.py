@@ -68,6 +68,7 @@ class FanOut:
         self._order: OrderRequest | None = None
         self._listeners: list[Listener] = []
         self._running = False
+        self._relaying = False
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with every change of the results from now on."""
@@ -84,6 +85,12 @@ class FanOut:
     def busy(self) -> bool:
         """Whether a group send is still going out or being followed."""
         return self._running
+
+    @property
+    def writing(self) -> bool:
+        """Whether members' requests are still being started one after another: a view that
+        can wait a frame should (the loop's time is the next member's)."""
+        return self._relaying
 
     def send(self, group: AccountGroup, action: Action, order: OrderRequest | None = None
              ) -> asyncio.Task[Any] | None:
@@ -155,6 +162,7 @@ class FanOut:
         loop = asyncio.get_running_loop()
         budget = self.ticket.client.budget
         tasks: list[asyncio.Task[None]] = []
+        self._relaying = True
         try:
             for member in members:
                 on_wire: asyncio.Future[None] = loop.create_future()
@@ -172,6 +180,7 @@ class FanOut:
                     await on_wire
                 finally:
                     timer.cancel()
+            self._relaying = False
             await asyncio.gather(*tasks)
         except BaseException:
             for task in tasks:
@@ -179,6 +188,8 @@ class FanOut:
             for member in members[len(tasks):]:
                 member.close()  # never started
             raise
+        finally:
+            self._relaying = False
 
     async def _member(self, action: Action, row: MemberResult) -> None:
         client, base = self.ticket.client, self._order
