@@ -15,22 +15,15 @@ Rules that keep money safe:
   from that member's own average (group_brackets.py); a member left unprotected says so;
 * afterwards every member's position is read, and members whose positions no longer match their
   multipliers are named (the out-of-sync banner).
-
-The members go out as a relay: each member's task starts once the one before has written its
-request, or must wait (for a new connection, or the rate budget), or a frame has passed. Started
-all at once, the tasks took turns at every await inside httpx and httpcore, so no request was
-written before all twenty had been built: the first member's order left as late as the last,
-and the server got the whole group at once instead of working through it as it arrived.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ct_ticket import timing
 from ct_ticket.api.budget import FanOutPlan, plan
 from ct_ticket.api.errors import CrossTradeError
 from ct_ticket.calls import call_for
@@ -45,10 +38,6 @@ if TYPE_CHECKING:
     from ct_ticket.ticket import Ticket
 
 __all__ = ["FAILED", "FanOut", "GroupResults", "MemberResult"]  # the results: events.py
-
-# How long the relay waits for a member's request to be written before starting the next
-# anyway (one frame at 60 Hz): a warm connection writes in about a millisecond.
-RELAY_WAIT_S = 1 / 60
 
 _STATES = {OrderState.ACCEPTED.value: "accepted", OrderState.WORKING.value: "working",
            OrderState.FILLED.value: "filled", OrderState.PART_FILLED.value: "working",
@@ -68,7 +57,6 @@ class FanOut:
         self._order: OrderRequest | None = None
         self._listeners: list[Listener] = []
         self._running = False
-        self._relaying = False
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with every change of the results from now on."""
@@ -85,12 +73,6 @@ class FanOut:
     def busy(self) -> bool:
         """Whether a group send is still going out or being followed."""
         return self._running
-
-    @property
-    def writing(self) -> bool:
-        """Whether members' requests are still being started one after another: a view that
-        can wait a frame should (the loop's time is the next member's)."""
-        return self._relaying
 
     def send(self, group: AccountGroup, action: Action, order: OrderRequest | None = None
              ) -> asyncio.Task[Any] | None:
@@ -149,47 +131,12 @@ class FanOut:
     async def _run(self, action: Action, targets: list[str]) -> None:
         try:
             rows = {row.account: row for row in self.results.rows} if self.results else {}
-            await self._relay([self._member(action, rows[account]) for account in targets])
+            await asyncio.gather(*(self._member(action, rows[account]) for account in targets))
             await self._positions()
         finally:
             self._running = False
             if self.results is not None:
                 self._set(replace(self.results, done=True))
-
-    async def _relay(self, members: list[Coroutine[Any, Any, None]]) -> None:
-        """Run every member's send, each started once the one before is on the wire (or has
-        to wait); until all have ended. Cancelled, it cancels every member started."""
-        loop = asyncio.get_running_loop()
-        budget = self.ticket.client.budget
-        tasks: list[asyncio.Task[None]] = []
-        self._relaying = True
-        try:
-            for member in members:
-                on_wire: asyncio.Future[None] = loop.create_future()
-
-                def go_on(_task: object = None, future: asyncio.Future[None] = on_wire) -> None:
-                    if not future.done():
-                        future.set_result(None)
-                task = loop.create_task(_told_when_written(member, go_on))
-                task.add_done_callback(go_on)  # ended before writing (refused, failed)
-                tasks.append(task)
-                if budget.available() < 1:
-                    continue  # it waits for a token: the next one would wait behind it anyway
-                timer = loop.call_later(RELAY_WAIT_S, go_on)
-                try:
-                    await on_wire
-                finally:
-                    timer.cancel()
-            self._relaying = False
-            await asyncio.gather(*tasks)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            for member in members[len(tasks):]:
-                member.close()  # never started
-            raise
-        finally:
-            self._relaying = False
 
     async def _member(self, action: Action, row: MemberResult) -> None:
         client, base = self.ticket.client, self._order
@@ -272,12 +219,6 @@ class FanOut:
         known = {a: s for a, s in sizes.items() if s is not None}
         if self.results is not None:
             self._set(replace(self.results, out_of_sync=out_of_sync(group, known)))
-
-
-async def _told_when_written(member: Coroutine[Any, Any, None],
-                             written: Callable[[], None]) -> None:
-    timing.when_written(written)  # this task's first request: the member's own
-    await member
 
 
 def signed(side: Side, quantity: int) -> int:

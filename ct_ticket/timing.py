@@ -35,11 +35,9 @@ _sink: Sink | None = None
 # request this task sends has been written.
 _on_written: ContextVar[Callable[[], None] | None] = ContextVar("on_written", default=None)
 
-# httpcore's trace events that mark the wire: a new connection being opened (the request must
-# wait for it), the request fully written (the server can act on it from here), and the
-# answer's status line and headers read (its first bytes are back).
+# httpcore's trace events that mark the wire: the request fully written (the server can act on
+# it from here), and the answer's status line and headers read (its first bytes are back).
 _WIRE_EVENTS = {
-    "connection.connect_tcp.started": "connecting",
     "http11.send_request_body.complete": "request written",
     "http11.receive_response_headers.complete": "answer head read",
     "http2.send_request_body.complete": "request written",
@@ -67,9 +65,8 @@ def mark(name: str) -> None:
 
 def when_written(callback: Callable[[], None] | None) -> None:
     """Call `callback` once the next request the current task sends has been written to the
-    connection, or as soon as it must first open one (None: no longer). It may be called
-    twice (connecting, then written). It runs inside httpcore's path, so it must be quick; an
-    exception from it is logged, never raised into the request."""
+    connection (None: no longer). It runs inside httpcore's write path, so it must be quick;
+    an exception from it is logged, never raised into the request."""
     _on_written.set(callback)
 
 
@@ -85,7 +82,7 @@ def _notify(written: Callable[[], None]) -> Callable[[str, dict[str, Any]], Awai
         if name is None:
             return
         mark(name)
-        if name in ("request written", "connecting"):
+        if name == "request written":
             try:
                 written()
             except Exception:  # the request is out: a listener's fault must not fail it

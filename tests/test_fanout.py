@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
-from itertools import pairwise
 from typing import Any
 
-from ct_ticket import timing
 from ct_ticket.api import CrossTradeClient, Timeouts
 from ct_ticket.events import Action
 from ct_ticket.fanout import GroupResults
@@ -143,35 +141,3 @@ def test_a_members_room_holds_a_group_order_naming_it_and_both_figures(
     assert len(held) == 1 and held[0].startswith("Sim101: this order risks $300 but $250 is left")
     assert "$1,000" in held[0]
     assert _posts(sim) == []
-
-
-def test_members_go_out_as_a_relay_each_request_written_before_the_next_is_built(
-        served: tuple[Any, str]) -> None:
-    """Each member's request is on the wire before the next member's is built: the first
-    member's order never waits for the last one's to be made (it did: the tasks took turns)."""
-    sim = Simulator(seed=7, accounts=8)
-    sim.rate_limit_enabled = False
-    served[0].app = create_app(sim)
-    names = [account.name for account in sim.exchange.book.accounts.values()]
-    group = group_from("Eight", [(name, Decimal(1)) for name in names])
-    marks: list[str] = []
-
-    async def main() -> None:
-        async with CrossTradeClient("t", base_url=served[1], timeouts=Timeouts(2, 5)) as client:
-            ticket = Ticket(client)
-            await client.list_accounts()  # a warm connection for the first member
-            timing.record(lambda mark: marks.append(mark[0]))
-            try:
-                task = ticket.groups.send(group, Action.PLACE, _order(1))
-                assert task is not None
-                await task
-            finally:
-                timing.record(None)
-
-    asyncio.run(main())
-    posts_path = [m for m in marks if m in ("send", "request written", "connecting")]
-    sends = [i for i, m in enumerate(posts_path) if m == "send"][:8]  # the members' POSTs
-    assert len(_posts(sim)) == 8
-    for previous, following in pairwise(sends):
-        between = posts_path[previous + 1:following]
-        assert "request written" in between or "connecting" in between, posts_path[:24]

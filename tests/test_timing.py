@@ -56,6 +56,5 @@ def test_the_wire_events_are_marked_over_a_real_socket(served: tuple[Any, str]) 
         _place(served[1])
     finally:
         timing.record(None)
-    # a fresh client: its first request opens the connection it is written on
     assert [name for name, _ns in marks] == [
-        "call", "send", "connecting", "request written", "answer head read", "answer parsed"]
+        "call", "send", "request written", "answer head read", "answer parsed"]

@@ -6,7 +6,6 @@ as last read say; a figure nobody reported is shown as unknown, never 0."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -29,7 +28,6 @@ _COLOURS = {
     "light": {"error": "#a61b1b", "warning": "#a15c00", "unknown": "#5b21b6", "ok": "#177a3f"},
 }
 FRAME_MS = 16  # rows drawn at most once a frame
-HOLD_S = 0.1  # at most this long, rows wait for the members' requests and answers
 _COLOUR_ROLE = Qt.ItemDataRole.UserRole + 1  # the colour a cell's text is drawn in ("" plain)
 _ROOM_LEVEL = {RoomLevel.RED: "error", RoomLevel.AMBER: "warning", RoomLevel.UNKNOWN: "unknown"}
 
@@ -105,8 +103,7 @@ class GroupResultsPanel:
         self._draw_due = QTimer(view)
         self._draw_due.setSingleShot(True)
         self._draw_due.setInterval(FRAME_MS)
-        self._draw_due.timeout.connect(self._draw_when_sent)
-        self._due_since = 0.0  # time.monotonic() when the pending draw was first due
+        self._draw_due.timeout.connect(self._draw)
         view.toggle_button.toggled.connect(self._set_open)
         view.retry_button.clicked.connect(self.retry)
 
@@ -125,21 +122,7 @@ class GroupResultsPanel:
             self._draw_due.stop()
             self._draw()
         elif not self._draw_due.isActive():
-            self._due_since = time.monotonic()
             self._draw_due.start()
-
-    def _draw_when_sent(self) -> None:
-        # While the members' requests are being written or answered, the rows wait another
-        # frame, up to HOLD_S: a draw of 20 rows (~5 ms with the rows' re-measuring) in the
-        # middle of the relay or of the answers held every member after it, and so the
-        # group's last answer. A slow member no longer holds the rows after HOLD_S.
-        results = self.results
-        answering = results is not None and any(row.state == "sending" for row in results.rows)
-        if ((self.sends.ticket.groups.writing or answering)
-                and time.monotonic() - self._due_since < HOLD_S):
-            self._draw_due.start()
-            return
-        self._draw()
 
     def _show_rooms(self, rooms: Mapping[str, Room]) -> None:
         self.rooms = rooms
