@@ -190,10 +190,7 @@ run_exe() {  # PLATFORM TIMEOUT EXE ARG...
     # the log; a second time-out fails the step, and any other failure is not retried.
     local attempt status
     for attempt in 1 2; do
-        set +e
-        run_exe_once "$@"
-        status=$?
-        set -e
+        run_exe_once "$@" && status=0 || status=$?
         if [ "$status" != 124 ] || [ "$attempt" = 2 ]; then
             return "$status"
         fi
