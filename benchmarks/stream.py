@@ -80,7 +80,7 @@ def _price(label: str) -> float | None:
 
 async def measure(seconds: float, rate: int = RATE) -> list[Row]:
     """Run the window on the stream for `seconds` and time every painted quote."""
-    import httpx
+    from ct_ticket.api.asgi import AsgiTransport
     from PySide6.QtCore import QEvent, QObject
 
     from ct_ticket.api.client import CrossTradeClient
@@ -114,7 +114,7 @@ async def measure(seconds: float, rate: int = RATE) -> list[Row]:
             received.setdefault(event.bid, event.received_at)
 
     client = CrossTradeClient("bench", base_url="http://127.0.0.1",
-                              transport=httpx.ASGITransport(app=create_app(Simulator())))
+                              transport=AsgiTransport(create_app(Simulator())))
     folder = Path(tempfile.mkdtemp(prefix="ct-bench-stream-"))
     app_logging(folder, "bench-token")
     settings = Settings(folder / "settings.ini")

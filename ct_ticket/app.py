@@ -1,8 +1,8 @@
 """Command line, QApplication and qasync loop, and the wiring of the parts; nothing else.
 
 Start-up order: the real ticket window is built and painted first, inert, with only Qt and the
-views imported; then asyncio, qasync's loop, httpx/ssl, the keyring and (for --demo) the
-simulator load, and the ticket is attached to the painted window.
+views imported; then asyncio, qasync's loop, the HTTP client (h11, and ssl), the keyring and
+(for --demo) the simulator load, and the ticket is attached to the painted window.
 """
 
 from __future__ import annotations
@@ -110,10 +110,8 @@ def _start(args: argparse.Namespace) -> int:
     app.setQuitOnLastWindowClosed(False)
     window = paint_first(args, app)
     forget_sources()
-    # Only now the network side: asyncio, the Qt-driven loop, httpx/ssl, keyring, simulator.
-    # httpx imports its command line (click, pygments) when they are installed; the app never
-    # runs it, so it is marked absent, as httpx itself allows (about 25 ms and 2 MB).
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    # Only now the network side: asyncio, the Qt-driven loop, the HTTP client, keyring,
+    # simulator.
     import asyncio
 
     os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
@@ -250,13 +248,12 @@ def open_backend(args: argparse.Namespace, token: str) -> Backend:
     if not args.demo:
         base_url = args.base_url or DEFAULT_BASE_URL
         return Backend(CrossTradeClient(token, base_url=base_url), base_url)
-    import httpx
-
+    from ct_ticket.api.asgi import AsgiTransport
     from ct_ticket.session import DEMO_TOKEN
 
     sim_app = LazySimApp()  # built by the first load's first request, after the first paint
     client = CrossTradeClient(DEMO_TOKEN, base_url="http://127.0.0.1",
-                              transport=httpx.ASGITransport(app=sim_app))
+                              transport=AsgiTransport(sim_app))
     return Backend(client, demo_app=sim_app)
 
 

@@ -99,7 +99,7 @@ def _start_watchdog(seconds: float) -> threading.Timer:
 def _check_imports() -> str:
     """Import what the app loads (a frozen build may lack any of it); return the keyring's name."""
     modules = ["PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg",
-               "qasync", "httpx", "starlette", "keyring", "ct_ticket.ui.window",
+               "qasync", "h11", "certifi", "starlette", "keyring", "ct_ticket.ui.window",
                "ct_ticket.sim", "ct_ticket.credentials"]
     if sys.platform.startswith("linux"):
         modules += ["secretstorage", "jeepney", "keyring.backends.SecretService"]
@@ -233,8 +233,7 @@ def _check_resources(app: QApplication) -> Path:
 
 async def _drive_window(scratch: Path) -> None:
     """The real window over the in-process simulator: first load, Place, Flatten & Place."""
-    import httpx
-
+    from ct_ticket.api.asgi import AsgiTransport
     from ct_ticket.api.client import CrossTradeClient
     from ct_ticket.events import Action
     from ct_ticket.model import Side
@@ -246,7 +245,7 @@ async def _drive_window(scratch: Path) -> None:
 
     sim = Simulator(seed=1)
     client = CrossTradeClient(DEMO_TOKEN, base_url="http://127.0.0.1",
-                              transport=httpx.ASGITransport(app=create_app(sim)))
+                              transport=AsgiTransport(create_app(sim)))
     window = TicketWindow(Ticket(client), Settings(scratch / "settings.ini"))
     try:
         window.show()

@@ -123,7 +123,7 @@ def base_url(value: str) -> str:
 
     try:
         check_base_url(value)
-    except Exception as error:  # ValueError from the rule, httpx.InvalidURL from the parser
+    except ValueError as error:  # the rule, or a URL the parser cannot read
         raise argparse.ArgumentTypeError(str(error)) from None
     return value
 

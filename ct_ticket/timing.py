@@ -10,21 +10,21 @@ once (no clock read, no allocation), so the marks may stay on the path of every 
 benchmark gets `(name, nanoseconds)` pairs on the same `time.perf_counter_ns` clock it reads
 itself, so its own marks (the click, the answer on screen) interleave with these.
 
-`http_trace` is the httpcore trace hook for one request while recording is on, or while the
-task sending it asked to hear when it is written (`when_written`); None otherwise, so a read
-carries no extension at all. It marks when the request's bytes were written and when the
-answer's head arrived, and calls the task's `when_written` callback once the bytes are out.
+`wire_hook` is the connection's hook for one request while recording is on, or while the task
+sending it asked to hear when it is written (`when_written`); None otherwise, so a read carries
+nothing. It marks when the request's bytes were written and when the answer's head arrived,
+and calls the task's `when_written` callback once the bytes are out.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
 
-__all__ = ["Sink", "http_trace", "mark", "record", "recording", "when_written"]
+__all__ = ["HEAD_READ", "WRITTEN", "Sink", "mark", "record", "recording", "when_written",
+           "wire_hook"]
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +35,10 @@ _sink: Sink | None = None
 # request this task sends has been written.
 _on_written: ContextVar[Callable[[], None] | None] = ContextVar("on_written", default=None)
 
-# httpcore's trace events that mark the wire: the request fully written (the server can act on
-# it from here), and the answer's status line and headers read (its first bytes are back).
-_WIRE_EVENTS = {
-    "http11.send_request_body.complete": "request written",
-    "http11.receive_response_headers.complete": "answer head read",
-    "http2.send_request_body.complete": "request written",
-    "http2.receive_response_headers.complete": "answer head read",
-}
+# The wire's two moments, as the connection reports them: the request fully written (the
+# server can act on it from here), and the answer's status line and headers read.
+WRITTEN = "request written"
+HEAD_READ = "answer head read"
 
 
 def record(sink: Sink | None) -> None:
@@ -65,37 +61,32 @@ def mark(name: str) -> None:
 
 def when_written(callback: Callable[[], None] | None) -> None:
     """Call `callback` once the next request the current task sends has been written to the
-    connection (None: no longer). It runs inside httpcore's write path, so it must be quick;
+    connection (None: no longer). It runs inside the connection's write path, so it must be quick;
     an exception from it is logged, never raised into the request."""
     _on_written.set(callback)
 
 
-async def _trace(event: str, _info: dict[str, Any]) -> None:
-    name = _WIRE_EVENTS.get(event)
-    if name is not None:
-        mark(name)
+def _mark_wire(moment: str) -> None:
+    mark(moment)
 
 
-def _notify(written: Callable[[], None]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
-    async def trace(event: str, _info: dict[str, Any]) -> None:
-        name = _WIRE_EVENTS.get(event)
-        if name is None:
-            return
-        mark(name)
-        if name == "request written":
+def _notify(written: Callable[[], None]) -> Callable[[str], None]:
+    def hook(moment: str) -> None:
+        mark(moment)
+        if moment == WRITTEN:
             try:
                 written()
             except Exception:  # the request is out: a listener's fault must not fail it
                 log.exception("after a request was written")
-    return trace
+    return hook
 
 
-def http_trace() -> Callable[[str, dict[str, Any]], Awaitable[None]] | None:
-    """httpcore's ``trace`` extension for the request about to be sent: marks on the wire
-    while recording, the task's `when_written` callback (once: the callback is taken), or
-    None when neither is wanted."""
+def wire_hook() -> Callable[[str], None] | None:
+    """The hook the connection calls at the request's wire moments (`WRITTEN`, `HEAD_READ`):
+    marks while recording, and the task's `when_written` callback (once: the callback is
+    taken); None when neither is wanted, so a read carries nothing."""
     written = _on_written.get()
     if written is not None:
         _on_written.set(None)  # one request: later reads of the same task carry nothing
         return _notify(written)
-    return _trace if _sink is not None else None
+    return _mark_wire if _sink is not None else None

@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-import httpx
 from faultserver import FaultServer
 
+from ct_ticket.api.asgi import AsgiTransport
 from ct_ticket import timing
 from ct_ticket.api.client import CrossTradeClient, Timeouts
 from ct_ticket.calls import BUSY_AFTER_S
@@ -160,7 +160,7 @@ def test_busy_is_shown_after_a_frame_when_nothing_is_written_yet(sim: Simulator)
         await inner(scope, receive, send)
 
     async def body() -> float:
-        transport = httpx.ASGITransport(app=slow_orders)
+        transport = AsgiTransport(slow_orders)
         async with ticket_at("http://127.0.0.1", events, transport=transport) as ticket:
             review = ticket.review(Action.PLACE, order())
             assert review is not None

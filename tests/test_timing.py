@@ -7,8 +7,8 @@ import asyncio
 import time
 from typing import Any
 
-import httpx
 
+from ct_ticket.api.asgi import AsgiTransport
 from ct_ticket import timing
 from ct_ticket.api import CrossTradeClient
 from ct_ticket.model import build_order
@@ -20,7 +20,7 @@ ORDER = build_order(account="Sim101", instrument="MES 12-25", side="BUY", quanti
 
 def _place(url: str | None = None) -> None:
     async def main() -> None:
-        transport = None if url else httpx.ASGITransport(app=create_app(Simulator(seed=3)))
+        transport = None if url else AsgiTransport(create_app(Simulator(seed=3)))
         async with CrossTradeClient("timing-token", base_url=url or "http://127.0.0.1",
                                     transport=transport) as client:
             await client.place(ORDER)
@@ -29,7 +29,7 @@ def _place(url: str | None = None) -> None:
 
 def test_off_by_default_nothing_is_recorded_and_no_trace_is_attached() -> None:
     assert not timing.recording()
-    assert timing.http_trace() is None
+    assert timing.wire_hook() is None
     timing.mark("review")  # a no-op: nowhere to go
 
 

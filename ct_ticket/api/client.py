@@ -1,14 +1,14 @@
 """CrossTradeClient: the async CrossTrade REST client, one method per endpoint the ticket uses.
 
-One `httpx.AsyncClient` lives as long as the client, so every call reuses a warm keep-alive
-connection (the difference between one round trip per order and three). Requests that act
-(place, cancel, change, bracket, close, flatten) are sent exactly once, never retried: one
-whose answer is lost or unreadable raises an error with `may_have_executed=True` and the caller
-settles it by looking the order up (by the ticket's own `orderId`). GETs retry transport
+The client's connections (`lanes.py`) live as long as the client, so every call reuses a warm
+keep-alive connection (the difference between one round trip per order and three). Requests
+that act (place, cancel, change, bracket, close, flatten) are sent exactly once, never retried:
+one whose answer is lost or unreadable raises an error with `may_have_executed=True` and the
+caller settles it by looking the order up (by the ticket's own `orderId`). GETs retry transport
 failures and 502/503/504 a bounded number of times with backoff, and wait out a short 429
-`Retry-After`. Every request has a deadline for its whole exchange and never waits silently
-for a connection: see api/requester.py. Nothing but a `CrossTradeError` leaves a method
-because of what the server answered.
+`Retry-After`. Every request has a deadline for its whole exchange and never waits silently for
+a connection: see api/requester.py. Nothing but a `CrossTradeError` leaves a method because of
+what the server answered.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import httpx
-
 from ct_ticket.api import wire
 from ct_ticket.api.budget import RateBudget
 from ct_ticket.api.errors import (
@@ -30,7 +28,7 @@ from ct_ticket.api.errors import (
     RejectedError,
     UnsupportedError,
 )
-from ct_ticket.api.requester import BearerAuth, Requester, Timeouts, check_base_url
+from ct_ticket.api.requester import BearerAuth, Exchanger, Requester, Timeouts, check_base_url
 from ct_ticket.model import (
     Account,
     BracketAck,
@@ -94,7 +92,7 @@ class CrossTradeClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         timeouts: Timeouts | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Exchanger | None = None,
         get_retries: int = 2,
         backoff: float = 0.25,
         max_read_wait: float = 3.0,
@@ -133,7 +131,7 @@ class CrossTradeClient:
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
-        await self._requester.http.aclose()
+        await self._requester.aclose()
 
     async def __aenter__(self) -> CrossTradeClient:
         return self

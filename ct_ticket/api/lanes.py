@@ -1,113 +1,121 @@
 """Connections as lanes: each request in flight has a keep-alive connection to itself.
 
-httpx's one shared pool serves a burst badly. It hands every queued request the first idle
-connection, which stays "idle" until the request has started on it a few loop turns later, so a
-group's 20 orders were all handed the same connection, 19 found it taken and queued again, and
-they left one after another over some 200 ms; and every request joining or leaving the pool
-asked each pooled connection (through anyio's costly attribute lookups) whether it had expired.
+A shared pool that hands queued requests "the first idle connection" serves a burst badly: a
+group's 20 orders were all handed the same one, 19 found it taken and queued again, and they
+left one after another. Here a request takes a free lane (the one freed last, whose
+connection is the most likely to still be open), holds it until its answer is read or it
+fails, and gives it back: no request ever waits for another's connection, and a burst leaves
+as fast as the loop can write it. A connection that failed, was closed by the server, is
+cut short (a deadline) or sat idle past `keepalive_expiry` is dropped, never reused.
 
-Here each lane is a transport with a pool of exactly one connection. A request takes a free
-lane (the one freed last, whose connection is the most likely to still be open), holds it until
-its answer is read or it fails, and gives it back: no request ever waits for another's
-connection, no check walks the others, and a burst leaves as fast as the loop can write it.
-Lanes are made when first needed and share one TLS context (loading the CA bundle once); their
-bytes go through `sockets.AsyncioBackend`, asyncio's own transports rather than anyio's.
+The lanes share one TLS context (the CA bundle is loaded once) and, when the environment names
+one, the proxy (`sockets.proxy_for`).
 """
 
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
-import httpcore
-import httpx
+from ct_ticket.api.http1 import Answer, Connection, WireError, Written
+from ct_ticket.api.sockets import ConnectFailed, open_pipe, proxy_for
 
-from ct_ticket.api.sockets import AsyncioBackend
+if TYPE_CHECKING:
+    from ct_ticket.api.origin import Origin
 
-__all__ = ["Lanes"]
-
-
-class _GivesBack(httpx.AsyncByteStream):
-    """An answer's body that gives its lane back once read to the end or closed."""
-
-    def __init__(self, body: httpx.AsyncByteStream, give_back: Callable[[], None]) -> None:
-        self._body = body
-        self._give_back: Callable[[], None] | None = give_back
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._body:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._body.aclose()
-        finally:
-            give_back, self._give_back = self._give_back, None
-            if give_back is not None:
-                give_back()
+__all__ = ["Lanes", "PoolFull"]
 
 
-class _Lane(httpx.AsyncHTTPTransport):
-    """httpx's transport (its request and error mapping) over a pool of one connection whose
-    bytes go through `AsyncioBackend`."""
+class PoolFull(WireError):
+    """Every connection is carrying a request: this one was not sent."""
 
-    def __init__(self, context: ssl.SSLContext, keepalive_expiry: float) -> None:
-        super().__init__(verify=context)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context, max_connections=1, max_keepalive_connections=1,
-            keepalive_expiry=keepalive_expiry, network_backend=AsyncioBackend())
+    def __init__(self, count: int) -> None:
+        super().__init__(f"all {count} connections are in use", sent=False)
 
 
-class Lanes(httpx.AsyncBaseTransport):
-    """Up to `count` one-connection transports; `handle_async_request` never queues: the
-    requester never has more than `count` requests in flight (`PoolTimeout` if it did)."""
+def tls_context(verify: bool | str) -> ssl.SSLContext:
+    """Certificates checked against `verify` (a CA file), or certifi's roots (True, as httpx
+    did), or not at all (False: only ever for a test server)."""
+    if isinstance(verify, str):
+        return ssl.create_default_context(cafile=verify)
+    if not verify:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    import certifi
 
-    def __init__(self, count: int, *, verify: bool | str, keepalive_expiry: float) -> None:
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+class Lanes:
+    """Up to `count` connections to one origin; `exchange` never queues: the requester never
+    has more than `count` requests in flight (`PoolFull` if it did)."""
+
+    def __init__(self, origin: Origin, count: int, *, verify: bool | str,
+                 keepalive_expiry: float, connect_timeout: float) -> None:
+        self._origin = origin
         self._count = count
         self._verify = verify
         self._keepalive_expiry = keepalive_expiry
+        self._connect_timeout = connect_timeout
         self._context: ssl.SSLContext | None = None
-        self._free: list[_Lane] = []  # the last freed on top
-        self._made: list[_Lane] = []
+        self._free: list[Connection] = []  # the last freed on top
+        self._in_use = 0
 
     @property
     def in_use(self) -> int:
         """Lanes holding a request right now."""
-        return len(self._made) - len(self._free)
+        return self._in_use
 
-    def _take(self) -> _Lane:
-        if self._free:
-            return self._free.pop()
-        if len(self._made) >= self._count:
-            raise httpx.PoolTimeout(f"all {self._count} connections are in use")
-        if self._context is None:
-            self._context = (ssl.create_default_context(cafile=self._verify)
-                             if isinstance(self._verify, str)
-                             else httpx.create_ssl_context(verify=self._verify))
-        lane = _Lane(self._context, self._keepalive_expiry)
-        self._made.append(lane)
-        return lane
+    def _reusable(self) -> Connection | None:
+        while self._free:
+            connection = self._free.pop()
+            if connection.reusable(self._keepalive_expiry):
+                return connection
+            connection.close()
+        return None
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        lane = self._take()
-        given_back = False
+    async def _open(self) -> Connection:
+        origin = self._origin
+        tls = None
+        if origin.scheme == "https":
+            if self._context is None:
+                self._context = tls_context(self._verify)
+            tls = self._context
+        pipe = await open_pipe(origin.host, origin.port, tls=tls,
+                               proxy=proxy_for(origin.scheme, origin.host),
+                               timeout=self._connect_timeout)
+        return Connection(pipe, origin.host_header)
 
-        def give_back() -> None:
-            nonlocal given_back
-            if not given_back:
-                given_back = True
-                self._free.append(lane)
-
+    async def exchange(self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]],
+                       body: bytes, *, read_timeout: float, max_bytes: int,
+                       written: Written | None = None) -> Answer:
+        """One exchange on a lane of its own (see `Connection.exchange`)."""
+        if self._in_use >= self._count:
+            raise PoolFull(self._count)
+        self._in_use += 1
+        connection: Connection | None = None
         try:
-            response = await lane.handle_async_request(request)
+            connection = self._reusable()
+            if connection is None:
+                try:
+                    connection = await self._open()
+                except ConnectFailed as error:
+                    raise WireError(str(error), sent=False) from None
+            answer = await connection.exchange(method, target, headers, body,
+                                               read_timeout=read_timeout, max_bytes=max_bytes,
+                                               written=written)
         except BaseException:
-            give_back()
+            if connection is not None:
+                connection.close()  # cut short or failed: never carries another request
             raise
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = _GivesBack(response.stream, give_back)
-        return response
+        finally:
+            self._in_use -= 1
+        self._free.append(connection)
+        return answer
 
     async def aclose(self) -> None:
-        lanes, self._made, self._free = self._made, [], []
-        for lane in lanes:
-            await lane.aclose()
+        free, self._free = self._free, []
+        for connection in free:
+            connection.close()

@@ -6,7 +6,7 @@ Three rules hold here for every endpoint:
 - **A deadline for the whole exchange.** Connecting, sending and reading every byte of the
   answer must finish within the request's deadline (`Timeouts.order_deadline` for requests that
   act, `Timeouts.read_deadline` for each attempt of a read), however slowly the bytes trickle
-  in: httpx's read timeout alone restarts with every byte. Past it the request is a
+  in: a read timeout alone restarts with every byte. Past it the request is a
   `TransportError`; for a POST or PUT the outcome is unknown (`may_have_executed`).
 - **No silent queue.** At most 24 requests are in flight, each on a connection of its own
   (`lanes.py`), so a group's 20 orders leave together; reads may take only three connections,
@@ -22,13 +22,11 @@ Three rules hold here for every endpoint:
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
-
-import httpx
+from typing import Any, Protocol, TypeVar
 
 from ct_ticket import timing
 from ct_ticket.api import wire
@@ -44,17 +42,18 @@ from ct_ticket.api.errors import (
     TransportError,
     changes_state,
 )
-from ct_ticket.api.lanes import Lanes
+from ct_ticket.api.http1 import Answer, TooLarge, UndecodableBody, WireError, Written
+from ct_ticket.api.lanes import Lanes, PoolFull
+from ct_ticket.api.origin import Origin, check_base_url
 from ct_ticket.api.transport import (
     Unreadable,
     decode_json,
     query_string,
     retry_after_seconds,
-    transport_error,
 )
 
-__all__ = ["BIG_ANSWER", "MAX_CONNECTIONS", "READ_CONNECTIONS", "BearerAuth", "Requester",
-           "Timeouts", "check_base_url"]
+__all__ = ["BIG_ANSWER", "MAX_CONNECTIONS", "READ_CONNECTIONS", "BearerAuth", "Exchanger",
+           "Requester", "Timeouts", "check_base_url"]
 
 log = logging.getLogger("ct_ticket.api.client")
 T = TypeVar("T")
@@ -67,13 +66,18 @@ KEEP_ALIVE_S = 120.0  # how long an idle connection is kept open for the next re
 # about 40 orders or fills, some 5 ms of parsing on a slow machine. An order's answer is far
 # smaller and never takes the detour.
 BIG_ANSWER = 16_384
+# Every request's own headers (Host, Content-Length and Authorization are added per request).
+_HEADERS = [(b"Accept", b"application/json"), (b"User-Agent", b"ct-ticket"),
+            (b"Accept-Encoding", b"gzip, deflate")]
+_JSON = (b"Content-Type", b"application/json")
 
 
 class Timeouts:
-    """Seconds. `connect` and `read` bound each step (a dead network should say so fast);
-    `order_deadline` bounds the whole exchange of a request that acts (place, cancel, change,
-    close, flatten) and `read_deadline` each attempt of a read; `pool` how long a request may
-    wait for a free connection (default: `connect`)."""
+    """Seconds. `connect` bounds opening a connection and `read` each wait for the answer's
+    next bytes (a dead network should say so fast); `order_deadline` bounds the whole
+    exchange of a request that acts (place, cancel, change, close, flatten) and
+    `read_deadline` each attempt of a read; `pool` how long a request may wait for a free
+    connection (default: `connect`)."""
 
     def __init__(self, connect: float = 5.0, read: float = 10.0, *,
                  order_deadline: float = 10.0, read_deadline: float = 15.0,
@@ -84,39 +88,23 @@ class Timeouts:
         self.read_deadline = read_deadline
         self.pool = connect if pool is None else pool
 
-    def httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read,
-                             pool=self.pool)
-
     def deadline(self, method: str) -> float:
         """The whole-exchange deadline of one attempt of `method`."""
         return self.order_deadline if changes_state(method) else self.read_deadline
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+class Exchanger(Protocol):
+    """What carries a request: `Lanes` (the network) or `AsgiTransport` (an app in-process)."""
+
+    async def exchange(self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]],
+                       body: bytes, *, read_timeout: float, max_bytes: int,
+                       written: Written | None = None) -> Answer: ...
+
+    async def aclose(self) -> None: ...
 
 
-def check_base_url(base_url: str) -> httpx.URL:
-    """Refuse a URL the token must not travel to: plain http is allowed only to loopback."""
-    url = httpx.URL(base_url)
-    if url.scheme == "https" and url.host:
-        return url
-    if url.scheme == "http" and _is_loopback(url.host):
-        return url
-    raise ValueError(
-        f"Refusing base URL {base_url!r}: the API token is only sent over https "
-        "(or plain http to this computer's loopback address)."
-    )
-
-
-class BearerAuth(httpx.Auth):
-    """Adds the token to the Authorization header only; keeps it out of reprs and URLs."""
+class BearerAuth:
+    """The Authorization header's value; keeps the token out of reprs and URLs."""
 
     def __init__(self, token: str) -> None:
         self._token = token
@@ -124,14 +112,15 @@ class BearerAuth(httpx.Auth):
     def __repr__(self) -> str:
         return "BearerAuth(***)"
 
-    def auth_flow(self, request: httpx.Request) -> Any:
-        # h11 would refuse such a header itself, but quote it, token and all, in its error and
-        # in httpcore's debug log. Refuse it here without repeating it: nothing is sent.
-        if self._token != self._token.strip() or any(
-                ord(ch) < 0x20 or ord(ch) == 0x7F for ch in self._token):
-            raise httpx.LocalProtocolError("the API token has a character a header cannot carry")
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        yield request
+    def header(self) -> tuple[bytes, bytes]:
+        """(name, value), or ValueError for a token no header can carry. h11 would refuse
+        it too, but quote it, token and all, in its error: refused here without repeating
+        it, and nothing is sent."""
+        token = self._token
+        if token != token.strip() or not token.isascii() or any(
+                ord(ch) < 0x20 or ord(ch) == 0x7F for ch in token):
+            raise ValueError("the API token has a space, line break or control character in it")
+        return b"Authorization", f"Bearer {token}".encode("ascii")
 
 
 class _Slots:
@@ -147,10 +136,11 @@ class _Slots:
 class Requester:
     """Sends requests for `CrossTradeClient` (see the module docstring for the rules)."""
 
-    def __init__(self, base_url: httpx.URL, auth: httpx.Auth, *, timeouts: Timeouts,
-                 transport: httpx.AsyncBaseTransport | None, get_retries: int, backoff: float,
+    def __init__(self, origin: Origin, auth: BearerAuth, *, timeouts: Timeouts,
+                 transport: Exchanger | None, get_retries: int, backoff: float,
                  max_read_wait: float, max_response_bytes: int, verify: bool | str,
                  budget: RateBudget | None = None) -> None:
+        self.origin = origin
         self.auth = auth
         self.budget = budget or RateBudget()  # paces every request before it takes a connection
         self.timeouts = timeouts
@@ -162,37 +152,28 @@ class Requester:
         self.rate_limited_until = 0.0  # time.monotonic() before which CrossTrade said "wait"
         # Idle connections live long enough for the ticket's periodic reads to keep one open
         # between clicks, and a group's connections open from its last send; calls in sequence
-        # reuse the same warm one (`Lanes` hands out the one freed last). The limits below reach
-        # only the proxy transports httpx builds from HTTPS_PROXY and the like; a direct
-        # connection always comes from `Lanes`, which keeps the same numbers.
-        limits = httpx.Limits(max_connections=MAX_CONNECTIONS,
-                              max_keepalive_connections=MAX_CONNECTIONS,
-                              keepalive_expiry=KEEP_ALIVE_S)
-        if transport is None:
-            transport = Lanes(MAX_CONNECTIONS, verify=verify, keepalive_expiry=KEEP_ALIVE_S)
-        self.http = httpx.AsyncClient(
-            base_url=base_url,
-            auth=auth,
-            timeout=timeouts.httpx(),
-            limits=limits,
-            transport=transport,
-            follow_redirects=False,  # a redirect means a wrong path; never carry the token along
-            headers={"Accept": "application/json", "User-Agent": "ct-ticket"},
-            verify=verify,
-        )
+        # reuse the same warm one (`Lanes` hands out the one freed last). Redirects are never
+        # followed (there is no code for it): a redirect means a wrong path, and the token
+        # must not be carried along.
+        self.transport: Exchanger = transport or Lanes(
+            origin, MAX_CONNECTIONS, verify=verify, keepalive_expiry=KEEP_ALIVE_S,
+            connect_timeout=timeouts.connect)
+
+    async def aclose(self) -> None:
+        """Close the kept-alive connections."""
+        await self.transport.aclose()
 
     @property
     def waiting(self) -> int:
         """Requests waiting for a free connection right now."""
         return self._slots.waiting
 
-    def set_auth(self, auth: httpx.Auth) -> None:
+    def set_auth(self, auth: BearerAuth) -> None:
         self.auth = auth
-        self.http.auth = auth
 
     async def call(self, method: str, path: str, parser: Callable[[Any], T], *,
                    params: Mapping[str, str] | None = None,
-                   body: Mapping[str, Any] | None = None, auth: httpx.Auth | None = None) -> T:
+                   body: Mapping[str, Any] | None = None, auth: BearerAuth | None = None) -> T:
         """Send (GETs with bounded retries; anything that acts exactly once) and parse."""
         timing.mark("call")
         payload, size = await self._request(method, path, params=params, body=body, auth=auth)
@@ -211,7 +192,7 @@ class Requester:
                                    method=method, path=path, status=200) from None
 
     async def _request(self, method: str, path: str, *, params: Mapping[str, str] | None,
-                       body: Mapping[str, Any] | None, auth: httpx.Auth | None) -> tuple[Any, int]:
+                       body: Mapping[str, Any] | None, auth: BearerAuth | None) -> tuple[Any, int]:
         attempts = 1 + (self._get_retries if method == "GET" else 0)
         for attempt in range(attempts):
             try:
@@ -261,7 +242,7 @@ class Requester:
         return wanted
 
     async def _send_once(self, method: str, path: str, params: Mapping[str, str] | None,
-                         body: Mapping[str, Any] | None, auth: httpx.Auth | None
+                         body: Mapping[str, Any] | None, auth: BearerAuth | None
                          ) -> tuple[Any, int]:
         await self.budget.take(urgent=changes_state(method))  # orders and flattens first
         taken = await self._acquire(method, path)
@@ -272,55 +253,51 @@ class Requester:
                 semaphore.release()
 
     async def _exchange(self, method: str, path: str, params: Mapping[str, str] | None,
-                        body: Mapping[str, Any] | None, auth: httpx.Auth | None) -> tuple[Any, int]:
+                        body: Mapping[str, Any] | None, auth: BearerAuth | None) -> tuple[Any, int]:
         started = time.perf_counter()
-        url = f"{path}?{query_string(params)}" if params else path
+        target = self.origin.prefix + (f"{path}?{query_string(params)}" if params else path)
         deadline = self.timeouts.deadline(method)
-        status = 0
-        trace = timing.http_trace()  # None unless a benchmark records the click path
+        try:
+            headers = [*_HEADERS, (auth or self.auth).header()]
+        except ValueError as error:
+            raise TransportError(str(error), method=method, path=path,
+                                 request_sent=False) from None
+        content = b""
+        if body is not None:
+            content = json.dumps(body, ensure_ascii=False, separators=(",", ":"),
+                                 allow_nan=False).encode()
+            headers.append(_JSON)
+        written = timing.wire_hook()  # None unless a benchmark or a send listens
         timing.mark("send")
         try:
             async with asyncio.timeout(deadline):
-                async with self.http.stream(method, url, json=body, auth=auth or self.auth,
-                                            extensions={"trace": trace} if trace else None
-                                            ) as response:
-                    status = response.status_code
-                    raw = await self._read_limited(response, method, path)
+                answer = await self.transport.exchange(
+                    method.encode("ascii"), target.encode("ascii"), headers, content,
+                    read_timeout=self.timeouts.read, max_bytes=self._max_response_bytes,
+                    written=written)
         except TimeoutError:
             # The request left (or may have): for an order, the outcome is unknown.
             raise TransportError(f"no complete answer within {deadline:g} s", method=method,
                                  path=path) from None
-        except httpx.PoolTimeout:
+        except PoolFull:
             raise SlowServerError(self._slots.waiting + 1, method=method, path=path) from None
-        except httpx.TransportError as error:
-            raise transport_error(error, method, path) from None
-        except httpx.DecodingError:
+        except WireError as error:
+            raise TransportError(error.reason, method=method, path=path,
+                                 request_sent=error.sent) from None
+        except TooLarge as error:
+            raise BadResponseError(str(error), method=method, path=path, status=0) from None
+        except UndecodableBody:
             raise BadResponseError("an answer that cannot be decoded", method=method, path=path,
-                                   status=status) from None
-        except httpx.HTTPError as error:
-            raise TransportError(type(error).__name__, method=method, path=path) from None
-        log.info("%s %s -> %d in %.0f ms", method, path, response.status_code,
+                                   status=0) from None
+        log.info("%s %s -> %d in %.0f ms", method, path, answer.status,
                  (time.perf_counter() - started) * 1000)
+        raw = answer.body
         payload = await asyncio.to_thread(decode_json, raw) if len(raw) > BIG_ANSWER else (
             decode_json(raw))
-        return self._interpret(response, raw, payload, method, path), len(raw)
+        return self._interpret(answer, payload, method, path), len(raw)
 
-    async def _read_limited(self, response: httpx.Response, method: str, path: str) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > self._max_response_bytes:
-            raise BadResponseError(f"answer of {int(declared)} bytes is too large", method=method,
-                                   path=path, status=response.status_code)
-        chunks = bytearray()
-        async for chunk in response.aiter_bytes():
-            chunks += chunk
-            if len(chunks) > self._max_response_bytes:
-                raise BadResponseError("answer is too large", method=method, path=path,
-                                       status=response.status_code)
-        return bytes(chunks)
-
-    def _interpret(self, response: httpx.Response, raw: bytes, payload: Any, method: str,
-                   path: str) -> Any:
-        status = response.status_code
+    def _interpret(self, answer: Answer, payload: Any, method: str, path: str) -> Any:
+        status, raw = answer.status, answer.body
         acts = changes_state(method)
         if 300 <= status < 400:
             raise BadResponseError(f"HTTP {status} redirect; is the base URL right?",
@@ -344,7 +321,7 @@ class Requester:
             # The bridge to NT8 is down; the docs warn a placement may or may not have reached it.
             raise NotConnectedError("HTTP 408", status=status, may_have_executed=acts, **common)
         if status == 429:
-            retry_after = retry_after_seconds(response.headers.get("retry-after"))
+            retry_after = retry_after_seconds(answer.headers.get("retry-after"))
             self.rate_limited_until = time.monotonic() + retry_after
             raise RateLimitedError("HTTP 429", retry_after=retry_after, **common)
         unknown = wire.unknown_command(payload)

@@ -1,37 +1,37 @@
-"""httpcore's network streams on plain asyncio transports: the bytes of every request.
+"""The ticket's connections: TCP (and TLS, and a proxy's tunnel) on asyncio's own transports.
 
-httpcore reaches the network through anyio by default. On the GUI thread that costs more than
-the HTTP itself: every read and write opens and closes a cancel scope and yields to the loop
-once more (under qasync each such turn is a Qt timer), and TLS runs through anyio's own wrapper
-around `ssl.MemoryBIO`. A group of 20 orders paid about 1.5 ms of client CPU per request, most
-of it there, and the orders left the click one after another at that pace.
+A connection is an `asyncio.Protocol` that buffers what arrives: a reader takes the buffered
+bytes at once, or waits on one future for the next; a writer hands its bytes to the transport
+and only waits when the transport asked to pause. TLS is asyncio's own (`ssl=` at connect, or
+`loop.start_tls` inside a proxy's tunnel), on the selector loop of Linux and the proactor loop
+of Windows alike. No anyio and no per-read task: on the GUI thread each extra loop turn is a Qt
+timer, and a group's 20 orders pay every one of them 20 times.
 
-Here a connection is an `asyncio.Protocol` that buffers what arrives: a read returns at once
-when bytes are waiting and otherwise waits on one future; a write hands the bytes to the
-transport and only waits when the transport asked to pause. TLS is asyncio's own
-(`loop.start_tls`), on the selector loop of Linux and the proactor loop of Windows alike.
-
-The errors are httpcore's, as its anyio streams raise them, so httpx and the requester judge a
-failure the same way: `ConnectError` / `ConnectTimeout` before a byte was sent, `WriteError` /
-`WriteTimeout` while sending, `ReadError` / `ReadTimeout` once the request was written.
+Failing to connect raises `ConnectFailed`: nothing of a request was sent on it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import select
 import ssl
-from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpcore
+import h11
 
-__all__ = ["AsyncioBackend"]
+__all__ = ["ConnectFailed", "Pipe", "Proxy", "open_pipe", "proxy_for"]
 
 _READ_HIGH_WATER = 256 * 1024  # bytes buffered before the transport stops reading
 
 
-class _Pipe(asyncio.Protocol):
+class ConnectFailed(Exception):
+    """No connection (refused, no network, timed out, TLS refused, the proxy said no): the
+    request was never sent. The message says which, in words a trader can act on."""
+
+
+class Pipe(asyncio.Protocol):
     """One connection's incoming bytes and its writing state, as the transport reports them."""
 
     def __init__(self) -> None:
@@ -39,7 +39,7 @@ class _Pipe(asyncio.Protocol):
         self.buffer = bytearray()
         self.ended = False  # the peer closed its side, or the connection is gone
         self.error: BaseException | None = None  # why the connection was lost, if it failed
-        self.reading_paused = False
+        self._reading_paused = False
         self._read_waiter: asyncio.Future[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
         self._writing_paused = False
@@ -54,7 +54,7 @@ class _Pipe(asyncio.Protocol):
         self.buffer += data
         if len(self.buffer) > _READ_HIGH_WATER and self.transport is not None:
             self.transport.pause_reading()
-            self.reading_paused = True
+            self._reading_paused = True
         _wake(self._read_waiter)
 
     def eof_received(self) -> bool:
@@ -75,10 +75,21 @@ class _Pipe(asyncio.Protocol):
         self._writing_paused = False
         _wake(self._drain_waiter)
 
-    # --- what the stream waits for -----------------------------------------------------------
+    # --- reading and writing -----------------------------------------------------------------
+
+    def take(self) -> bytes:
+        """Every byte buffered so far (b"" when none)."""
+        data = bytes(self.buffer)
+        self.buffer.clear()
+        if self._reading_paused and self.transport is not None:
+            self._reading_paused = False
+            self.transport.resume_reading()
+        return data
 
     async def arrival(self, timeout: float | None) -> bool:
         """Until bytes arrive or the connection ends; False when `timeout` passed first."""
+        if self.buffer or self.ended:
+            return True
         waiter = asyncio.get_running_loop().create_future()
         self._read_waiter = waiter
         try:
@@ -96,6 +107,19 @@ class _Pipe(asyncio.Protocol):
             return await _within(waiter, timeout)
         finally:
             self._drain_waiter = None
+
+    def stale(self) -> bool:
+        """Whether an idle connection must not carry another request: bytes or an end are
+        waiting. The socket itself is asked too: a close the loop has not read yet (a server
+        that went away the moment before a click) must open a new connection, whose refusal
+        says "not sent", rather than write the order into a closed one ("unknown")."""
+        if self.buffer or self.ended or self.transport is None or self.transport.is_closing():
+            return True
+        return _readable(self.transport.get_extra_info("socket"))
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
 
 
 def _wake(waiter: asyncio.Future[None] | None) -> None:
@@ -136,103 +160,99 @@ def _readable(sock: Any) -> bool:
     return bool(readable)
 
 
-class AsyncioStream(httpcore.AsyncNetworkStream):
-    """A TCP (or TLS) connection as httpcore reads and writes it."""
-
-    def __init__(self, transport: asyncio.Transport, pipe: _Pipe) -> None:
-        self._transport = transport
-        self._pipe = pipe
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        pipe = self._pipe
-        if not pipe.buffer and not pipe.ended and not await pipe.arrival(timeout):
-            raise httpcore.ReadTimeout(f"no answer within {timeout} s")
-        if pipe.buffer:
-            data = bytes(pipe.buffer[:max_bytes])
-            del pipe.buffer[:max_bytes]
-            if pipe.reading_paused and len(pipe.buffer) <= _READ_HIGH_WATER // 4:
-                pipe.reading_paused = False
-                self._transport.resume_reading()
-            return data
-        if pipe.error is not None:
-            raise httpcore.ReadError(str(pipe.error) or type(pipe.error).__name__)
-        return b""  # the peer closed the connection
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if not buffer:
-            return
-        pipe = self._pipe
-        if pipe.ended or self._transport.is_closing():
-            raise httpcore.WriteError(str(pipe.error) if pipe.error else "connection closed")
-        self._transport.write(buffer)
-        if not await pipe.drained(timeout):
-            raise httpcore.WriteTimeout(f"could not send within {timeout} s")
-        if pipe.error is not None:
-            raise httpcore.WriteError(str(pipe.error) or type(pipe.error).__name__)
-
-    async def aclose(self) -> None:
-        self._transport.close()
-
-    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(timeout):
-                transport = await loop.start_tls(self._transport, self._pipe, ssl_context,
-                                                 server_hostname=server_hostname)
-        except TimeoutError as error:
-            self._transport.close()
-            raise httpcore.ConnectTimeout(f"TLS handshake took over {timeout} s") from error
-        except (OSError, ssl.SSLError, ConnectionError) as error:
-            self._transport.close()
-            raise httpcore.ConnectError(str(error) or type(error).__name__) from error
-        if transport is None:  # the connection closed during the handshake
-            raise httpcore.ConnectError("the connection closed during the TLS handshake")
-        assert isinstance(transport, asyncio.Transport)
-        self._pipe.transport = transport
-        return AsyncioStream(transport, self._pipe)
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            # An idle connection with bytes or an end waiting is not reused. The socket itself
-            # is asked too: a close the loop has not yet read (a server that went away the
-            # moment before a click) must open a new connection, whose refusal says "not
-            # sent", rather than write the order into a closed one ("unknown").
-            pipe = self._pipe
-            return (bool(pipe.buffer) or pipe.ended
-                    or _readable(self._transport.get_extra_info("socket")))
-        names = {"ssl_object": "ssl_object", "client_addr": "sockname",
-                 "server_addr": "peername", "socket": "socket"}
-        return self._transport.get_extra_info(names[info]) if info in names else None
+# --- a proxy from the environment, as httpx and curl read it ----------------------------------
 
 
-class AsyncioBackend(httpcore.AsyncNetworkBackend):
-    """Opens TCP connections with `loop.create_connection` (TCP_NODELAY set by asyncio)."""
+class Proxy:
+    """An HTTP proxy that tunnels the connection (`CONNECT host:port`)."""
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: Iterable[Any] | None = None
-                          ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        local = (local_address, 0) if local_address else None
-        try:
-            async with asyncio.timeout(timeout):
-                transport, pipe = await loop.create_connection(_Pipe, host, port,
-                                                               local_addr=local)
-        except TimeoutError as error:
-            raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from error
-        except OSError as error:
-            raise httpcore.ConnectError(str(error) or type(error).__name__) from error
-        sock = transport.get_extra_info("socket")
-        for option in socket_options or ():
-            sock.setsockopt(*option)
-        assert isinstance(transport, asyncio.Transport)
-        return AsyncioStream(transport, pipe)
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[Any] | None = None
-                                  ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("the ticket connects over TCP only")
+    def __repr__(self) -> str:
+        return f"Proxy({self.host}:{self.port})"
 
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    for entry in (part.strip().lower() for part in no_proxy.split(",")):
+        if entry == "*":
+            return True
+        entry = entry.lstrip(".").split(":", 1)[0] if entry and entry[0] != "[" else entry
+        if entry and (host == entry or host.endswith("." + entry)):
+            return True
+    return False
+
+
+def proxy_for(scheme: str, host: str, environ: Any = None) -> Proxy | None:
+    """The proxy `https_proxy` / `http_proxy` names for `scheme` (upper case too), unless
+    `no_proxy` covers `host`; loopback is always direct. Only http:// proxies (CONNECT)."""
+    env = os.environ if environ is None else environ
+    host = host.lower().strip("[]")
+    if host in ("localhost", "127.0.0.1", "::1"):
+        return None
+    name = f"{scheme}_proxy"
+    value = env.get(name) or env.get(name.upper()) or ""
+    if not value or _bypassed(host, env.get("no_proxy") or env.get("NO_PROXY") or ""):
+        return None
+    parts = urlsplit(value if "://" in value else f"http://{value}")
+    if parts.scheme != "http" or not parts.hostname:
+        raise ConnectFailed(f"the proxy {parts.scheme}://{parts.hostname} is not an http:// "
+                            "proxy (set https_proxy to http://host:port)")
+    return Proxy(parts.hostname, parts.port or 80)
+
+
+# --- opening a connection ---------------------------------------------------------------------
+
+
+async def _tunnel(loop: asyncio.AbstractEventLoop, proxy: Proxy, host: str, port: int
+                  ) -> tuple[asyncio.Transport, Pipe]:
+    transport, pipe = await loop.create_connection(Pipe, proxy.host, proxy.port)
+    assert isinstance(transport, asyncio.Transport)
+    talk = h11.Connection(h11.CLIENT)
+    target = f"{host}:{port}".encode()
+    transport.write(talk.send(h11.Request(method=b"CONNECT", target=target,
+                                          headers=[(b"Host", target)])) or b"")
+    while True:
+        event = talk.next_event()
+        if event is h11.NEED_DATA:
+            if not await pipe.arrival(None) or (pipe.ended and not pipe.buffer):
+                raise ConnectFailed(f"the proxy {proxy.host} closed the connection")
+            talk.receive_data(pipe.take())
+            continue
+        if isinstance(event, h11.Response):
+            if not 200 <= event.status_code < 300:
+                transport.close()
+                raise ConnectFailed(f"the proxy {proxy.host} refused the tunnel "
+                                    f"(HTTP {event.status_code})")
+            pipe.buffer[:0] = talk.trailing_data[0]  # nothing, unless the server spoke first
+            return transport, pipe
+
+
+async def open_pipe(host: str, port: int, *, tls: ssl.SSLContext | None,
+                    proxy: Proxy | None, timeout: float) -> Pipe:
+    """A connection to `host:port` (TLS when `tls`, through `proxy`'s tunnel when given) within
+    `timeout` seconds, or `ConnectFailed`."""
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(timeout):
+            if proxy is None:
+                _transport, pipe = await loop.create_connection(
+                    Pipe, host, port, ssl=tls, server_hostname=host if tls else None)
+            else:
+                transport, pipe = await _tunnel(loop, proxy, host, port)
+                if tls is not None:
+                    secured = await loop.start_tls(transport, pipe, tls, server_hostname=host)
+                    if secured is None:
+                        raise ConnectFailed("the connection closed during the TLS handshake")
+                    assert isinstance(secured, asyncio.Transport)
+                    pipe.transport = secured
+    except TimeoutError:
+        raise ConnectFailed("connection timed out") from None
+    except ssl.SSLCertVerificationError as error:
+        raise ConnectFailed(f"the server's certificate was refused ({error.verify_message})"
+                            ) from None
+    except (OSError, ssl.SSLError, h11.ProtocolError) as error:
+        raise ConnectFailed(f"connection refused or no network ({type(error).__name__})"
+                            ) from None
+    assert isinstance(pipe, Pipe)
+    return pipe

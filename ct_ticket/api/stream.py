@@ -84,7 +84,7 @@ def stream_url(base_url: str = DEFAULT_BASE_URL) -> str:
     """
     url = check_base_url(base_url)
     scheme = "wss" if url.scheme == "https" else "ws"
-    return f"{scheme}://{url.netloc.decode('ascii')}{url.path.rstrip('/')}{STREAM_PATH}"
+    return f"{scheme}://{url.host_header.decode('ascii')}{url.prefix}{STREAM_PATH}"
 
 
 class _Token:

@@ -1,40 +1,14 @@
-"""Below the client: the query string, JSON decoding, Retry-After and what an httpx failure
-means for an order (could the request have reached the server?)."""
+"""Below the client: the query string, JSON decoding and Retry-After."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import httpx
+__all__ = ["MAX_DEPTH", "Unreadable", "decode_json", "query_string", "retry_after_seconds"]
 
-from ct_ticket.api.errors import TransportError
-
-__all__ = ["MAX_DEPTH", "Unreadable", "decode_json", "query_string", "retry_after_seconds",
-           "transport_error"]
-
-
-def _settle_sniffio() -> None:
-    """Make httpcore's per-request ``import sniffio`` cheap when sniffio is not installed.
-
-    httpcore asks ``import sniffio`` each time it makes a lock or a cancel shield (two or more
-    times per request) to learn whether it runs under asyncio or trio. Current anyio no longer
-    brings sniffio along, so each ask was a failed import that searched every folder on
-    ``sys.path`` again: about 0.3 ms per request before its first byte, profiled. A ``None`` in
-    ``sys.modules`` is Python's documented "known to be missing": the import fails at once and
-    httpcore takes asyncio, which is what the ticket runs on. An installed sniffio is kept.
-    """
-    try:
-        importlib.import_module("sniffio")
-    except ImportError:
-        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
-
-
-_settle_sniffio()
 
 # No CrossTrade answer nests deeper than a handful of levels; a deeper one is hostile or broken,
 # and every recursive str() or repr() of it could overflow the stack later.
@@ -99,25 +73,3 @@ def retry_after_seconds(header: str | None) -> float:
         return max(1.0, float(header)) if header else 1.0
     except ValueError:
         return 1.0
-
-
-def transport_error(error: httpx.TransportError, method: str, path: str) -> TransportError:
-    """Classify an httpx failure, knowing whether the request can have reached the server."""
-    # httpx raises LocalProtocolError while building the request head (an illegal header value,
-    # such as a token pasted with a line break): nothing was written to the socket.
-    never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
-                            | httpx.LocalProtocolError | httpx.UnsupportedProtocol)
-    if isinstance(error, httpx.ConnectTimeout):
-        reason = "connection timed out"
-    elif isinstance(error, httpx.ConnectError):
-        reason = "connection refused or no network"
-    elif isinstance(error, httpx.ReadTimeout):
-        reason = "timed out waiting for the answer"
-    elif isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
-        reason = "connection closed before the answer"
-    elif isinstance(error, httpx.LocalProtocolError):
-        reason = "the API token has a space, line break or control character in it"
-    else:
-        reason = type(error).__name__
-    return TransportError(reason, method=method, path=path, request_sent=not never_sent)
-

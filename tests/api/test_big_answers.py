@@ -9,12 +9,12 @@ import asyncio
 import threading
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ct_ticket.api.asgi import AsgiTransport
 from ct_ticket.api import CrossTradeClient
 from ct_ticket.api.requester import BIG_ANSWER
 
@@ -33,7 +33,7 @@ def _app(count: int) -> Starlette:
 def _read(count: int) -> tuple[int, int, list[Any]]:
     """(the loop's thread, the parser's thread, the payload) for a list of `count` orders."""
     async def main() -> tuple[int, int, list[Any]]:
-        transport = httpx.ASGITransport(app=_app(count))
+        transport = AsgiTransport(_app(count))
         async with CrossTradeClient("big-answer-token", base_url="http://127.0.0.1",
                                     transport=transport) as client:
             def parser(payload: Any) -> tuple[int, list[Any]]:
@@ -60,7 +60,7 @@ def test_a_small_answer_is_parsed_on_the_loop() -> None:
 
 def test_a_big_answer_still_reaches_the_real_parser() -> None:
     async def main() -> list[str]:
-        transport = httpx.ASGITransport(app=_app(300))
+        transport = AsgiTransport(_app(300))
         async with CrossTradeClient("big-answer-token", base_url="http://127.0.0.1",
                                     transport=transport) as client:
             return [order.order_id for order in await client.orders("Sim101")]

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
 
-import httpx
 import pytest
 from faultserver import FaultKind, FaultServer
 
@@ -141,8 +140,8 @@ def test_seed_market_order_sends_the_documented_body_and_gets_an_order_id(
     position = sim.position("Sim101", "MES 12-25")
     assert position is not None
     assert (position["marketPosition"], position["quantity"]) == ("Long", 1)
-    # The module's no-token-in-logs check is live: the client's and httpx's records are seen.
-    assert {"ct_ticket.api.client", "httpx"} <= {r.name for r in caplog.records}
+    # The module's no-token-in-logs check is live: the client's records are seen.
+    assert "ct_ticket.api.client" in {r.name for r in caplog.records}
 
 
 @pytest.mark.parametrize(("order_type", "expected_prices"), [
@@ -531,7 +530,7 @@ def test_base_url_that_would_leak_the_token_is_refused(base_url: str) -> None:
     "https://app.crosstrade.io", "https://example.com",
 ])
 def test_loopback_http_and_any_https_base_url_are_accepted(base_url: str) -> None:
-    assert check_base_url(base_url) == httpx.URL(base_url)
+    assert str(check_base_url(base_url)) == base_url
 
 
 def test_token_is_not_in_the_client_repr_and_set_token_takes_effect(
