@@ -80,9 +80,9 @@ def _price(label: str) -> float | None:
 
 async def measure(seconds: float, rate: int = RATE) -> list[Row]:
     """Run the window on the stream for `seconds` and time every painted quote."""
-    from ct_ticket.api.asgi import AsgiTransport
     from PySide6.QtCore import QEvent, QObject
 
+    from ct_ticket.api.asgi import AsgiTransport
     from ct_ticket.api.client import CrossTradeClient
     from ct_ticket.api.stream import StreamClient
     from ct_ticket.api.stream_messages import StreamEvent, StreamQuote

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 from faultserver import FaultServer
 
-from ct_ticket.api.asgi import AsgiTransport
 from ct_ticket import timing
+from ct_ticket.api.asgi import AsgiTransport
 from ct_ticket.api.client import CrossTradeClient, Timeouts
 from ct_ticket.calls import BUSY_AFTER_S
 from ct_ticket.events import (

@@ -7,10 +7,9 @@ import asyncio
 import time
 from typing import Any
 
-
-from ct_ticket.api.asgi import AsgiTransport
 from ct_ticket import timing
 from ct_ticket.api import CrossTradeClient
+from ct_ticket.api.asgi import AsgiTransport
 from ct_ticket.model import build_order
 from ct_ticket.sim import Simulator, create_app
 

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ct_ticket.api.asgi import AsgiTransport
 from ct_ticket.api import CrossTradeClient
+from ct_ticket.api.asgi import AsgiTransport
 from ct_ticket.api.requester import BIG_ANSWER
 
 ORDER = {"orderId": "x", "account": "Sim101", "instrument": "MES 12-25", "action": "BUY",

@@ -1,7 +1,9 @@
-"""The ticket's own connections (`ct_ticket.api.sockets`, `http1`, `lanes`) under real sockets: orders over
-TLS on one verified keep-alive connection, an untrusted certificate refused before a byte of the
-order leaves, a connection the server closed while idle replaced without a word, and an answer
-larger than the read buffer arriving whole while the reader is slow."""
+"""The ticket's own connections (`api/sockets.py`, `http1.py`, `lanes.py`) under real sockets:
+orders over TLS on one verified keep-alive connection, an untrusted certificate refused before a
+byte of the order leaves, a connection the server closed while idle replaced without a word, and
+an answer larger than the read buffer arriving whole while the reader is slow. Then the parts a
+real server seldom shows: a proxy's tunnel, a compressed answer, a server that closes after
+answering."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import asyncio
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
