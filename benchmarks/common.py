@@ -150,7 +150,7 @@ async def close_window(window: TicketWindow) -> None:
 
 # The click path in order: (mark, what the segment that ends at it covers). "click", "handler
 # returned", "answered" and "painted" are the benchmark's own marks; the rest are the app's
-# (ct_ticket.timing), including httpcore's wire events.
+# (ct_ticket.timing), including the connection's wire moments.
 BREAKDOWN = [
     ("click", ""),
     ("review", "click handler: form read and validation"),
@@ -159,7 +159,7 @@ BREAKDOWN = [
     ("handler returned", "the send task made, the handler returns"),
     ("call", "event loop to the send task, order body"),
     ("send", "rate budget and connection slot"),
-    ("request written", "httpx: request built, JSON, auth, written"),
+    ("request written", "HTTP: request built (JSON, auth) and written"),
     ("busy shown", "Busy(True) to every panel, once the request is written"),
     ("answer head read", "network and server (not the ticket's)"),
     ("answer parsed", "answer read and parsed"),

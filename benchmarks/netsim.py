@@ -54,6 +54,11 @@ class _Stamps:
         return items
 
 
+def _finish(ended: asyncio.Future[None]) -> None:
+    if not ended.done():  # not cancelled meanwhile (the proxy closing)
+        ended.set_result(None)
+
+
 class _Pipe:
     """One direction of one proxied connection: every chunk is written `delay` s after it
     arrived. Each write is a timer at its due time; equal delays keep them in order."""
@@ -69,7 +74,7 @@ class _Pipe:
             on_chunk(data)
             loop.call_at(loop.time() + self.delay, self._write, data)
         ended = loop.create_future()
-        loop.call_at(loop.time() + self.delay, ended.set_result, None)
+        loop.call_at(loop.time() + self.delay, _finish, ended)
         await ended
         if not self.writer.is_closing() and self.writer.can_write_eof():
             self.writer.write_eof()

@@ -1,5 +1,8 @@
 """Client overhead: from the click on Flatten & Place to the request's first byte at a loopback
-server, against a bare ``httpx.AsyncClient.post`` on a warm connection to the same server.
+server, against a bare POST on a warm connection to the same server made with the ticket's own
+HTTP connection (``Lanes.exchange``: the request as bytes, no ticket, no client). A bare
+``httpx.AsyncClient.post`` is timed too, interleaved, for comparison with earlier rounds (the
+client used httpx until round 4).
 
 The server side is the child process of `benchmarks.netsim` with no delay and plain HTTP (so
 the request line is readable); it stamps first bytes with ``perf_counter_ns``, the same
@@ -45,22 +48,40 @@ def _first_byte(net: NetSim, since_ns: int) -> int:
 
 async def measure(n: int) -> list[Row]:
     """`n` clicks and `n` bare posts, interleaved; overhead in ms."""
+    import json
+
     import httpx
 
     from ct_ticket import timing
+    from ct_ticket.api.lanes import Lanes
+    from ct_ticket.api.origin import check_base_url
 
     with NetSim(tls=False, rtt_ms=0) as net:
         window = await ready_window(net.proxy_url)
-        bare = httpx.AsyncClient(base_url=net.proxy_url,
-                                 headers={"Authorization": "Bearer bench"})
-        # The ticket's clicks carry the breakdown's httpcore trace hook; the bare post carries
-        # the same hook, so the difference is not the measuring's own cost.
+        bare = Lanes(check_base_url(net.proxy_url), 1, verify=True, keepalive_expiry=120,
+                     connect_timeout=5)
+        headers = [(b"Authorization", b"Bearer bench"), (b"Content-Type", b"application/json")]
+        old = httpx.AsyncClient(base_url=net.proxy_url,
+                                headers={"Authorization": "Bearer bench"})
+        # The ticket's clicks carry the breakdown's wire hook; the bare post carries the same
+        # hook, so the difference is not the measuring's own cost.
         bare_marks: list[tuple[str, int]] = []
         marks = ClickMarks(window)
         ticket_ms: list[float] = []
         bare_ms: list[float] = []
+        httpx_ms: list[float] = []
+
+        async def bare_post(content: bytes) -> None:
+            answer = await bare.exchange(b"POST", _PATH.encode(), headers, content,
+                                         read_timeout=10, max_bytes=1_000_000,
+                                         written=timing.wire_hook())
+            if answer.status != 200:
+                raise RuntimeError(f"the bare post was answered {answer.status}")
+
         try:
-            (await bare.get("/v1/api/accounts")).raise_for_status()  # open the connection
+            await bare.exchange(b"GET", b"/v1/api/accounts", headers[:1], b"", read_timeout=10,
+                                max_bytes=1_000_000)  # open the connection
+            (await old.get("/v1/api/accounts")).raise_for_status()
             for i in range(n):
                 window.entry.view.quantity_field.setValue(1 + i % 20)
                 await asyncio.sleep(SETTLE_S)  # a trader edits, then clicks (see latency.py)
@@ -76,20 +97,31 @@ async def measure(n: int) -> list[Row]:
                 net.stamps()
                 called = time.perf_counter_ns()
                 timing.record(bare_marks.append)
-                trace = timing.http_trace()
-                (await bare.post(_PATH, json=body, extensions={"trace": trace})
-                 ).raise_for_status()
+                await bare_post(json.dumps(body, separators=(",", ":")).encode())
                 timing.record(None)
                 bare_marks.clear()
                 bare_ms.append((_first_byte(net, called) - called) / 1e6)
+
+                await asyncio.sleep(SETTLE_S)
+                net.stamps()
+                called = time.perf_counter_ns()
+                (await old.post(_PATH, json=body)).raise_for_status()
+                httpx_ms.append((_first_byte(net, called) - called) / 1e6)
         finally:
             await bare.aclose()
+            await old.aclose()
             await close_window(window)
     b_med, b_p99 = median(bare_ms), percentile(bare_ms, 99)
     t_med, t_p99 = median(ticket_ms), percentile(ticket_ms, 99)
     return [
-        Row("overhead", f"bare httpx post to first byte median (n={n})", b_med, "ms"),
-        Row("overhead", "bare httpx post to first byte p99", b_p99, "ms"),
+        Row("overhead", f"for comparison: bare httpx post to first byte median (n={n})",
+            median(httpx_ms), "ms"),
+        Row("overhead", "for comparison: bare httpx post to first byte p99",
+            percentile(httpx_ms, 99), "ms"),
+        Row("overhead", f"bare post on the ticket's own connection to first byte median (n={n})",
+            b_med, "ms"),
+        Row("overhead", "bare post on the ticket's own connection to first byte p99", b_p99,
+            "ms"),
         Row("overhead", f"ticket click to first byte median (n={n})", t_med, "ms", b_med),
         Row("overhead", "ticket click to first byte p99", t_p99, "ms", b_p99),
         Row("overhead", "ticket added overhead, median", t_med - b_med, "ms", None, None,

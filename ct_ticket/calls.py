@@ -18,7 +18,7 @@ from ct_ticket.events import Action, Busy, TicketEvent
 from ct_ticket.model import OrderAck, OrderRequest
 from ct_ticket.wording import describe_position, working_words
 
-if TYPE_CHECKING:  # typing only: the client's module imports httpx and ssl
+if TYPE_CHECKING:  # typing only: the client's module imports h11 and ssl
     from ct_ticket.api.client import CrossTradeClient
 
 __all__ = ["BUSY_AFTER_S", "BusyShown", "call_for", "read_blast_radius"]

@@ -165,7 +165,7 @@ def _installed_handler() -> _OurFileHandler | None:
 def setup_logging(level: int = logging.INFO) -> Path:
     """Send log records at ``level`` and above to the rotating log file; return its path.
 
-    Installs the handler on the root logger, so records of libraries (httpx, keyring) are
+    Installs the handler on the root logger, so records of libraries (keyring, websockets) are
     filtered and kept too. Calling it again only updates the level; if the log folder has
     changed meanwhile (``CT_TICKET_LOG_DIR``), the file handler is moved to the new folder.
     """

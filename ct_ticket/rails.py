@@ -2,7 +2,7 @@
 
 The values (sim or live, the limits, a breach) are model types (model/limits.py); the rules
 that apply them live here. These are warnings that hold a send until the trader says "Send
-anyway"; CrossTrade and NT8 remain the real risk controls. Pure Python: no Qt, no httpx.
+anyway"; CrossTrade and NT8 remain the real risk controls. Pure Python: no Qt, no HTTP.
 """
 
 from __future__ import annotations

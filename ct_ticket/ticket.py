@@ -68,7 +68,7 @@ from ct_ticket.rooms import Rooms
 from ct_ticket.tracking import OrderRecord, new_order_id
 from ct_ticket.wording import describe_position, request_words
 
-if TYPE_CHECKING:  # typing only: the client's module imports httpx and ssl
+if TYPE_CHECKING:  # typing only: the client's module imports h11 and ssl
     from ct_ticket.api.client import CrossTradeClient
 
 __all__ = ["Ticket"]

@@ -26,7 +26,7 @@ from ct_ticket.model import (
 from ct_ticket.model.risk import RiskReward
 from ct_ticket.rails import Review
 
-if TYPE_CHECKING:  # typing only: tracking imports asyncio and the client (httpx), and the
+if TYPE_CHECKING:  # typing only: tracking imports asyncio and the client (h11), and the
     # window's views use these words before those are imported (first paint)
     from ct_ticket.tracking import OrderRecord
 

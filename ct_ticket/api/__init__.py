@@ -2,7 +2,7 @@
 and its error tree.
 
 The names are loaded on first use (PEP 562), so importing a light submodule such as
-``ct_ticket.api.errors`` does not import httpx and ssl: the window paints before they load.
+``ct_ticket.api.errors`` does not import h11 and ssl: the window paints before they load.
 """
 
 from __future__ import annotations

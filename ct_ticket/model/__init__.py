@@ -1,6 +1,6 @@
 """The model: orders, market data, instruments, ticks and the safety-limit values.
 
-Pure Python on purpose: no Qt, no httpx, and nothing from the client, the ticket or the
+Pure Python on purpose: no Qt, no HTTP, and nothing from the client, the ticket or the
 window, so every other part can share these values and test them alone. Every public name is
 importable from here: `from ct_ticket.model import OrderRequest, Account, AccountKind`.
 """

@@ -1,5 +1,5 @@
 """Instrument names CrossTrade accepts, and the contract facts (tick size, point value) the
-ticket falls back on when no quote says otherwise. Pure Python: no Qt, no httpx."""
+ticket falls back on when no quote says otherwise. Pure Python: no Qt, no HTTP."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The safety-limit values: sim or live, the precautionary limits per kind, a broken rule.
 
 Only the types and their defaults live here, so settings can store them without knowing the
-rules; rails.py checks an order against them. Pure Python: no Qt, no httpx.
+rules; rails.py checks an order against them. Pure Python: no Qt, no HTTP.
 """
 
 from __future__ import annotations

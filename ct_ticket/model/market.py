@@ -1,7 +1,7 @@
 """What CrossTrade tells about accounts, positions, quotes, orders and fills, as plain values.
 
 api/wire/ parses CrossTrade's JSON into these; the ticket, the feed and the window read them.
-Pure Python: no Qt, no httpx, no JSON field names.
+Pure Python: no Qt, no HTTP, no JSON field names.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The order model: sides, types, time in force, and a validated, immutable order request.
 
-Pure Python on purpose: no Qt, no httpx. The window, the client and the tests all agree on
+Pure Python on purpose: no Qt, no HTTP. The window, the client and the tests all agree on
 what a valid order is by asking this module. The JSON body CrossTrade documents for
 `orders/place` and `orders/flatplace` is built from it in api/wire/, the one place that
 knows field names.

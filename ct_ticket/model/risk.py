@@ -1,6 +1,6 @@
 """Risk arithmetic of a bracketed order: tick value, risk and reward in dollars, a quantity
 sized from a dollar risk, the prices of a stop and a target in ticks from an average price, and
-how much of a position no working stop covers. Pure Python: no Qt, no httpx, no I/O.
+how much of a position no working stop covers. Pure Python: no Qt, no HTTP, no I/O.
 """
 
 from __future__ import annotations

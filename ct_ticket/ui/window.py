@@ -3,7 +3,7 @@ each a view plus one controller over the same ticket, and owns what is the windo
 menu, the options row, shortcuts, timers, the first load and the stream's attachment.
 
 It is built in two steps so it can paint before the network parts load: the views first (Qt
-and the views' modules only, no asyncio, no httpx), inert, then `attach` brings the ticket and
+and the views' modules only, no asyncio, no HTTP client), inert, then `attach` brings the ticket and
 the panels' controllers. HTTP never happens here; the ticket (ct_ticket/ticket.py) owns the
 client, and the panels talk to each other only through the ticket's events.
 """

@@ -8,17 +8,22 @@ answering."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gzip
+import json
 import socket
 import threading
+import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
 
-from ct_ticket.api import CrossTradeClient, TransportError
+from ct_ticket.api import BadResponseError, CrossTradeClient, TransportError
 from ct_ticket.api.budget import RateBudget
-from ct_ticket.api.sockets import open_pipe
+from ct_ticket.api.sockets import ConnectFailed, open_pipe, proxy_for
 from ct_ticket.model import build_order
 from ct_ticket.sim import Simulator, create_app, serve_in_thread
 
@@ -158,3 +163,234 @@ def test_a_silent_server_ends_the_wait_at_its_timeout() -> None:
         assert asyncio.run(main()) is False  # nothing arrived: the wait said so, in time
     finally:
         listener.close()
+
+
+# --- a proxy's tunnel, compressed answers, a server that closes ------------------------------
+
+
+class TunnelProxy:
+    """An HTTP proxy on loopback that tunnels `CONNECT host:port` to 127.0.0.1:port (whatever
+    the host), or refuses every tunnel with `refuse`; it notes each CONNECT target."""
+
+    def __init__(self, refuse: int | None = None) -> None:
+        self.refuse = refuse
+        self.targets: list[str] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
+
+    def _tunnel(self, conn: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(4096)
+            if not chunk:
+                conn.close()
+                return
+            head += chunk
+        target = head.split(b" ")[1].decode()
+        self.targets.append(target)
+        if self.refuse is not None:
+            conn.sendall(f"HTTP/1.1 {self.refuse} No\r\nContent-Length: 0\r\n\r\n".encode())
+            conn.close()
+            return
+        upstream = socket.create_connection(("127.0.0.1", int(target.rsplit(":", 1)[1])))
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        for source, sink in ((conn, upstream), (upstream, conn)):
+            threading.Thread(target=_relay, args=(source, sink), daemon=True).start()
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def _relay(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+@pytest.fixture
+def tls_sim_for_another_host(tmp_path: Path) -> Iterator[tuple[Simulator, str, str]]:
+    """The simulator over TLS with a certificate for 127.0.0.2 (a loopback address the client
+    does not take for "this computer", so a proxy applies): (sim, CA file, its port)."""
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.2")
+    paths = [tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"]
+    ca.cert_pem.write_to_path(str(paths[0]))
+    issued.cert_chain_pems[0].write_to_path(str(paths[1]))
+    issued.private_key_pem.write_to_path(str(paths[2]))
+    sim = Simulator(seed=4)
+    sim.rate_limit_enabled = False
+    with serve_in_thread(create_app(sim), tls=(str(paths[1]), str(paths[2]))) as served:
+        yield sim, str(paths[0]), served.url.rsplit(":", 1)[1]
+
+
+def test_with_https_proxy_set_orders_go_through_its_tunnel_still_verified(
+        tls_sim_for_another_host: tuple[Simulator, str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sim, ca, port = tls_sim_for_another_host
+    proxy = TunnelProxy()
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+    async def main() -> None:
+        async with _client(f"https://127.0.0.2:{port}", ca) as client:
+            await client.place(_order())
+            await client.list_accounts()
+
+    try:
+        asyncio.run(main())
+    finally:
+        proxy.close()
+    assert proxy.targets == [f"127.0.0.2:{port}"]  # one tunnel, kept alive for both
+    assert [r.path for r in sim.requests] == ["/v1/api/accounts/Sim101/orders/place",
+                                              "/v1/api/accounts"]
+
+
+def test_a_proxy_that_refuses_the_tunnel_means_the_order_was_not_sent(
+        tls_sim_for_another_host: tuple[Simulator, str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sim, ca, port = tls_sim_for_another_host
+    proxy = TunnelProxy(refuse=407)
+    monkeypatch.setenv("https_proxy", f"127.0.0.1:{proxy.port}")  # no scheme: http:// meant
+
+    async def main() -> None:
+        async with _client(f"https://127.0.0.2:{port}", ca) as client:
+            await client.place(_order())
+
+    try:
+        with pytest.raises(TransportError) as failed:
+            asyncio.run(main())
+    finally:
+        proxy.close()
+    assert failed.value.request_sent is False and not failed.value.may_have_executed
+    assert "refused the tunnel (HTTP 407)" in str(failed.value)
+    assert sim.requests == []
+
+
+def test_which_proxy_the_environment_names() -> None:
+    env = {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "internal.corp, .lan"}
+    proxy = proxy_for("https", "app.crosstrade.io", env)
+    assert proxy is not None and (proxy.host, proxy.port) == ("proxy.corp", 3128)
+    assert proxy_for("https", "api.internal.corp", env) is None  # no_proxy covers it
+    assert proxy_for("https", "box.lan", env) is None
+    assert proxy_for("https", "127.0.0.1", env) is None  # this computer is always direct
+    assert proxy_for("http", "app.crosstrade.io", env) is None  # only https_proxy was named
+    assert proxy_for("https", "app.crosstrade.io", {"https_proxy": "proxy:8080"}) is not None
+    assert proxy_for("https", "x.io", {"https_proxy": "http://p:1", "no_proxy": "*"}) is None
+    with pytest.raises(ConnectFailed, match="not an http:// proxy"):
+        proxy_for("https", "app.crosstrade.io", {"https_proxy": "socks5://proxy:1080"})
+
+
+class RawServer:
+    """A loopback server that answers every request with `answer` (bytes as written), reading
+    each request's head and body first; `closes` ends each connection after its answer."""
+
+    def __init__(self, answer: bytes, *, closes: bool = False) -> None:
+        self.answer, self.closes = answer, closes
+        self.connections = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        data = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _, data = data.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(data) < length:
+                    data += conn.recv(65536)
+                data = data[length:]
+                conn.sendall(self.answer)
+                if self.closes:
+                    return
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def _answer(body: bytes, *headers: str) -> bytes:
+    lines = ["HTTP/1.1 200 OK", "Content-Type: application/json",
+             f"Content-Length: {len(body)}", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+ACCOUNTS = json.dumps([{"name": "Sim101", "connectionStatus": "Connected"}]).encode()
+
+
+def test_a_compressed_answer_is_read_as_the_server_meant_it() -> None:
+    for encoding, packed in (("gzip", gzip.compress(ACCOUNTS)),
+                             ("deflate", zlib.compress(ACCOUNTS))):
+        server = RawServer(_answer(packed, f"Content-Encoding: {encoding}"))
+
+        async def main(url: str) -> list[Any]:
+            async with _client(url, True) as client:
+                return await client.list_accounts()
+
+        try:
+            accounts = asyncio.run(main(server.url))
+        finally:
+            server.close()
+        assert [a.name for a in accounts] == ["Sim101"], encoding
+
+
+def test_an_answer_whose_encoding_does_not_decode_is_unreadable_not_a_crash() -> None:
+    server = RawServer(_answer(b"not gzip at all", "Content-Encoding: gzip"))
+
+    async def main() -> None:
+        async with _client(server.url, True) as client:
+            await client.place(_order())
+
+    try:
+        with pytest.raises(BadResponseError, match="cannot be decoded") as failed:
+            asyncio.run(main())
+    finally:
+        server.close()
+    assert failed.value.may_have_executed  # the order reached the server: outcome unknown
+
+
+def test_a_server_that_closes_after_each_answer_gets_a_new_connection_each_time() -> None:
+    server = RawServer(_answer(ACCOUNTS, "Connection: close"), closes=True)
+
+    async def main() -> list[list[Any]]:
+        async with _client(server.url, True) as client:
+            return [await client.list_accounts() for _ in range(3)]
+
+    try:
+        answers = asyncio.run(main())
+    finally:
+        server.close()
+    assert [[a.name for a in accounts] for accounts in answers] == [["Sim101"]] * 3
+    assert server.connections == 3  # never a request written into a closed connection

@@ -26,7 +26,7 @@ from ct_ticket.ui.window import TicketWindow
 TOKEN = "start-order-test-token"
 # What the first paint must come before: the loop, the HTTP client and TLS, the keyring, the
 # demo's simulator, and the ticket with its controllers.
-NETWORK_SIDE = ("asyncio", "qasync", "httpx", "ssl", "keyring", "starlette", "ct_ticket.sim",
+NETWORK_SIDE = ("asyncio", "qasync", "h11", "ssl", "keyring", "starlette", "ct_ticket.sim",
                 "ct_ticket.ticket", "ct_ticket.api.client", "ct_ticket.ui.entry")
 
 # A child that runs `python -m ct_ticket --demo` unchanged and, at the first paint of a
