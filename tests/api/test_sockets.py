@@ -168,13 +168,10 @@ def test_a_silent_server_ends_the_wait_at_its_timeout() -> None:
 # --- a proxy's tunnel, compressed answers, a server that closes ------------------------------
 
 
-class TunnelProxy:
-    """An HTTP proxy on loopback that tunnels `CONNECT host:port` to 127.0.0.1:port (whatever
-    the host), or refuses every tunnel with `refuse`; it notes each CONNECT target."""
+class _Loopback:
+    """A thread-per-connection server on a loopback port: `_handle` serves each connection."""
 
-    def __init__(self, refuse: int | None = None) -> None:
-        self.refuse = refuse
-        self.targets: list[str] = []
+    def __init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -185,9 +182,25 @@ class TunnelProxy:
                 conn, _ = self._listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
-    def _tunnel(self, conn: socket.socket) -> None:
+    def _handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+class TunnelProxy(_Loopback):
+    """An HTTP proxy on loopback that tunnels `CONNECT host:port` to 127.0.0.1:port (whatever
+    the host), or refuses every tunnel with `refuse`; it notes each CONNECT target."""
+
+    def __init__(self, refuse: int | None = None) -> None:
+        self.refuse = refuse
+        self.targets: list[str] = []
+        super().__init__()
+
+    def _handle(self, conn: socket.socket) -> None:
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = conn.recv(4096)
@@ -205,9 +218,6 @@ class TunnelProxy:
         conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
         for source, sink in ((conn, upstream), (upstream, conn)):
             threading.Thread(target=_relay, args=(source, sink), daemon=True).start()
-
-    def close(self) -> None:
-        self._listener.close()
 
 
 def _relay(source: socket.socket, sink: socket.socket) -> None:
@@ -295,27 +305,18 @@ def test_which_proxy_the_environment_names() -> None:
         proxy_for("https", "app.crosstrade.io", {"https_proxy": "socks5://proxy:1080"})
 
 
-class RawServer:
+class RawServer(_Loopback):
     """A loopback server that answers every request with `answer` (bytes as written), reading
     each request's head and body first; `closes` ends each connection after its answer."""
 
     def __init__(self, answer: bytes, *, closes: bool = False) -> None:
         self.answer, self.closes = answer, closes
         self.connections = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}"
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
+    def _handle(self, conn: socket.socket) -> None:
+        self.connections += 1
         data = b""
         with conn:
             while True:
@@ -336,9 +337,6 @@ class RawServer:
                 conn.sendall(self.answer)
                 if self.closes:
                     return
-
-    def close(self) -> None:
-        self._listener.close()
 
 
 def _answer(body: bytes, *headers: str) -> bytes:
