@@ -81,13 +81,14 @@ def run_qt(main: Callable[[], Coroutine[Any, Any, list[Row]]]) -> list[Row]:
     os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
     # httpx 0.28 warns that verify="ca.pem" is deprecated; the ticket's client takes a path.
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="httpx")
-    import qasync
     from PySide6.QtWidgets import QApplication
+
+    from ct_ticket.event_loop import BatchedEventLoop
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
+    loop = BatchedEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
         rows: list[Row] = loop.run_until_complete(main())

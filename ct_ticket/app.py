@@ -11,7 +11,6 @@ import argparse
 import gc
 import importlib
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -114,10 +113,9 @@ def _start(args: argparse.Namespace) -> int:
     # simulator.
     import asyncio
 
-    os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
-    import qasync
+    from ct_ticket.event_loop import BatchedEventLoop
 
-    loop = qasync.QEventLoop(app)
+    loop = BatchedEventLoop(app)
     asyncio.set_event_loop(loop)
     from ct_ticket.ui.crash import install_crash_handlers
 

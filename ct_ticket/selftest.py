@@ -158,9 +158,9 @@ def _in_thread(function: Callable[[], Any], timeout: float, what: str) -> Any:
 def _run_gui_checks(scratch: Path, deadline: float) -> Path:
     """Create the QApplication and qasync loop, check resources, drive the window; return the
     resources folder."""
-    import qasync
     from PySide6.QtWidgets import QApplication
 
+    from ct_ticket.event_loop import BatchedEventLoop
     from ct_ticket.startup import StartupError, check_qt_platform, qt_platform_guard
 
     try:
@@ -177,7 +177,7 @@ def _run_gui_checks(scratch: Path, deadline: float) -> Path:
     app.setApplicationName("ct-ticket")
     app.setQuitOnLastWindowClosed(False)  # closing the window must not stop the loop under us
     resources = _check_resources(app)
-    loop = qasync.QEventLoop(app)
+    loop = BatchedEventLoop(app)
     asyncio.set_event_loop(loop)
     problems: list[str] = []
     loop.set_exception_handler(lambda _loop, context: problems.append(str(context["message"])))

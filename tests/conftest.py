@@ -35,9 +35,9 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 @pytest.fixture(scope="session")
 def _qasync_loop(qapp: Any) -> Any:
-    import qasync
+    from ct_ticket.event_loop import BatchedEventLoop
 
-    loop = qasync.QEventLoop(qapp, already_running=True)
+    loop = BatchedEventLoop(qapp, already_running=True)
     asyncio.events._set_running_loop(None)
     return loop
 

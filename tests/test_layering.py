@@ -18,7 +18,7 @@ HTTP = ("httpx", "h11", "websockets", "ct_ticket.api")
 
 # Each part is a set of files and folders under ct_ticket/.
 PARTS: dict[str, tuple[str, ...]] = {
-    "App": ("app.py", "__main__.py", "selftest.py", "startup.py"),
+    "App": ("app.py", "__main__.py", "selftest.py", "startup.py", "event_loop.py"),
     "UI": ("ui/",),
     "Feed": ("feed.py",),
     # The token session sits with the ticket: behaviour without widgets that the UI drives.
