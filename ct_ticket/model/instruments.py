@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 __all__ = [
     "ContractSpec",
@@ -36,6 +37,7 @@ def normalize_instrument(text: str) -> str:
     return " ".join(text.split()).upper()
 
 
+@lru_cache(maxsize=512)  # asked several times per click, for the few names a trader uses
 def _match_root(instrument: str) -> str | None:
     for form in _INSTRUMENT_FORMS:
         match = form.match(instrument)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import QStringListModel
+from PySide6.QtCore import QStringListModel, QTimer
 
 from ct_ticket.events import (
     AccountsLoaded,
@@ -341,5 +341,7 @@ class OrderEntry:
         if order.atm_strategy:
             self.settings.remember_atm_template(order.atm_strategy)
             self._offer_templates()
-        self.save_ticks()
         self.sender.send(action, order)
+        # The ticks are kept once the request is on its way: saving reads the settings (and
+        # may write them), which the order's first byte would otherwise wait for.
+        QTimer.singleShot(0, self.save_ticks)

@@ -76,6 +76,20 @@ def test_mes_bracket_risk_then_one_bracket_after_the_fill_and_the_target_ends_th
     assert len(posts(sim_server, BRACKET)) == 1
 
 
+def test_the_ticks_sent_with_an_order_are_kept_for_its_instrument(
+        ui: Any, qtbot: Any, window: TicketWindow, sim_server: Any) -> None:
+    """Set without the fields' editing-finished (a click on a button that takes no focus), the
+    ticks are still kept, once the order is on its way."""
+    sim_server.sim.set_price("MES", 6850.0)
+    ui.set_instrument(window, "MES 12-26")
+    entry(window, stop=7, target=13)
+    assert window.settings.bracket_ticks("MES 12-26") != (7, 13)
+    ui.click_send(window, window.entry.view.place_button)
+    qtbot.waitUntil(lambda: len(posts(sim_server, BRACKET)) == 1, timeout=5_000)
+    qtbot.waitUntil(lambda: window.settings.bracket_ticks("MES 12-26") == (7, 13), timeout=2_000)
+    ui.wait_idle(window)
+
+
 def test_a_dollar_risk_of_200_with_a_10_tick_es_stop_sizes_one_contract(
         ui: Any, window: TicketWindow) -> None:
     ui.set_instrument(window, "ES 12-26")
