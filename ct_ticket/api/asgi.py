@@ -61,7 +61,7 @@ class AsgiTransport:
             elif message["type"] == "http.response.body":
                 chunks.append(bytes(message.get("body", b"")))
                 if sum(map(len, chunks)) > max_bytes:
-                    raise TooLarge(sum(map(len, chunks)))
+                    raise TooLarge(sum(map(len, chunks)), status)
                 if not message.get("more_body", False):
                     done.set()
 

@@ -36,15 +36,20 @@ class WireError(Exception):
 
 
 class TooLarge(Exception):
-    """The answer is longer than the caller's limit (`size`: what was declared or read)."""
+    """The answer is longer than the caller's limit (`size`: what was declared or read).
+    `status` is the answer's own: a refusal (4xx) too long to read still says it refused."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, status: int) -> None:
         super().__init__(f"answer of {size} bytes is too large")
-        self.size = size
+        self.size, self.status = size, status
 
 
 class UndecodableBody(Exception):
-    """The answer's body does not decode with its Content-Encoding."""
+    """The answer's body does not decode with its Content-Encoding (`status`: the answer's)."""
+
+    def __init__(self, reason: str, status: int = 0) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 class Answer:
@@ -135,13 +140,13 @@ class Connection:
                            for name, value in event.headers}
                 declared = headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes:
-                    raise TooLarge(int(declared))
+                    raise TooLarge(int(declared), status)
                 if written is not None:
                     written("answer head read")
             elif isinstance(event, h11.Data):
                 size += len(event.data)
                 if size > max_bytes:
-                    raise TooLarge(size)
+                    raise TooLarge(size, status)
                 chunks.append(event.data)
             elif isinstance(event, h11.EndOfMessage):
                 break
@@ -152,4 +157,7 @@ class Connection:
             talk.start_next_cycle()
             self.idle_since = time.monotonic()
         body = b"".join(chunks)
-        return Answer(status, headers, _decoded(body, headers.get("content-encoding", "")))
+        try:
+            return Answer(status, headers, _decoded(body, headers.get("content-encoding", "")))
+        except UndecodableBody as error:
+            raise UndecodableBody(str(error), status) from None

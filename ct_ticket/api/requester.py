@@ -285,10 +285,11 @@ class Requester:
             raise TransportError(error.reason, method=method, path=path,
                                  request_sent=error.sent) from None
         except TooLarge as error:
-            raise BadResponseError(str(error), method=method, path=path, status=0) from None
-        except UndecodableBody:
+            raise BadResponseError(str(error), method=method, path=path,
+                                   status=error.status) from None
+        except UndecodableBody as error:
             raise BadResponseError("an answer that cannot be decoded", method=method, path=path,
-                                   status=0) from None
+                                   status=error.status) from None
         log.info("%s %s -> %d in %.0f ms", method, path, answer.status,
                  (time.perf_counter() - started) * 1000)
         raw = answer.body

@@ -177,6 +177,21 @@ def test_undecodable_content_encoding_on_an_order_is_an_unknown_outcome(
     assert isinstance(result, BadResponseError) and result.may_have_executed
 
 
+@pytest.mark.parametrize("encoding", ["", "gzip"])
+@pytest.mark.parametrize("name", ACTING)
+def test_a_refusal_too_big_or_undecodable_still_says_the_order_was_not_executed(
+        hostile: Runner, name: str, encoding: str) -> None:
+    """A 4xx is a refusal whatever its body: too long to read, or not the encoding it names,
+    the order did not act. A 5xx with the same body may have."""
+    body = b"this is not gzip at all" if encoding else HOSTILE_BODIES["too big"]
+    headers = {"Content-Encoding": encoding} if encoding else {}
+    for status, may_have_acted in ((400, False), (500, True)):
+        serve(hostile, status, body, headers)
+        result = hostile.outcome(ENDPOINTS[name][1])
+        assert isinstance(result, BadResponseError), f"{name} {status}: {result!r}"
+        assert (result.status, result.may_have_executed) == (status, may_have_acted)
+
+
 @pytest.mark.parametrize("status", [400, 404, 408, 429, 500, 503])
 @pytest.mark.parametrize("body_name", ["10000 nested arrays", "10000 nested objects", "NaN"])
 def test_hostile_body_on_an_error_status_is_still_a_client_error(
