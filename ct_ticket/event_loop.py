@@ -6,10 +6,8 @@ protocol's steps, the future, the task), so a group's twenty answers were a few 
 on the GUI thread. Here the ready callbacks wait in one queue, in order, and one zero timer runs
 all that were queued when it fires, the way asyncio's own loop runs its ready queue: what they
 queue in turn runs at the next timer, after Qt has handled its own events (paint, input,
-sockets) in between, so nothing starves. A batch also stops once it has run for `BATCH_S`
-and leaves the rest, in order, to the next timer: twenty answers arriving together are not one
-long stall of the window. Delayed callbacks (`call_later` with a delay) stay qasync's Qt
-timers.
+sockets) in between, so nothing starves. Delayed callbacks (`call_later` with a delay) stay
+qasync's Qt timers.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -26,9 +23,7 @@ os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are in
 import qasync
 from PySide6.QtCore import QObject, QTimerEvent
 
-__all__ = ["BATCH_S", "BatchedEventLoop"]
-
-BATCH_S = 0.002  # a batch's run before Qt gets its turn: well within a frame (16 ms)
+__all__ = ["BatchedEventLoop"]
 
 
 class _Batch(QObject):
@@ -85,15 +80,11 @@ class BatchedEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is un
         # Only what is queued now: callbacks queued by these run at the next batch, so Qt's
         # own events come in between and a callback that re-queues itself cannot starve them.
         ready = self._ready
-        clock = time.perf_counter
-        until = clock() + BATCH_S
         try:
             for _ in range(len(ready)):
                 handle = ready.popleft()
                 if not handle._cancelled:
                     handle._run()
-                    if clock() > until:
-                        break
         finally:  # also after a KeyboardInterrupt out of a callback: the rest still runs
             if ready:
                 self._batch.arm()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
 
-from ct_ticket.event_loop import BATCH_S, BatchedEventLoop
+from ct_ticket.event_loop import BatchedEventLoop
 
 
 def test_the_session_loop_is_the_batched_one(qloop: Any) -> None:
@@ -53,25 +52,6 @@ def test_qt_events_come_between_batches(qloop: Any, qtbot: Any) -> None:
     qloop.call_soon(hop, 0)
     qtbot.waitUntil(lambda: len(hops) == 201 and bool(qt_fired_at), timeout=5000)
     assert 10 < qt_fired_at[0] < 200
-
-
-def test_a_long_batch_gives_qt_its_turn_and_keeps_the_order(qloop: Any, qtbot: Any) -> None:
-    """Callbacks queued together that take long in all (twenty answers at once) are split:
-    Qt's zero timer, started by the first, fires before the last runs; the order holds."""
-    ran: list[int] = []
-    qt_fired_at: list[int] = []
-
-    def slow(n: int) -> None:
-        if n == 0:
-            QTimer.singleShot(0, lambda: qt_fired_at.append(len(ran)))
-        time.sleep(BATCH_S / 2)
-        ran.append(n)
-
-    for n in range(20):
-        qloop.call_soon(slow, n)
-    qtbot.waitUntil(lambda: len(ran) == 20 and bool(qt_fired_at), timeout=5000)
-    assert ran == list(range(20))
-    assert qt_fired_at[0] < 20
 
 
 def test_an_error_goes_to_the_handler_and_the_batch_goes_on(qloop: Any, qtbot: Any) -> None:
