@@ -78,7 +78,6 @@ def print_rows(rows: Sequence[Row], as_json: bool) -> None:
 def run_qt(main: Callable[[], Coroutine[Any, Any, list[Row]]]) -> list[Row]:
     """Run `main` on a qasync loop over an offscreen QApplication (one per process)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
     # httpx 0.28 warns that verify="ca.pem" is deprecated; the ticket's client takes a path.
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="httpx")
     from PySide6.QtWidgets import QApplication

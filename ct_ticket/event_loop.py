@@ -52,7 +52,8 @@ class BatchedEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is un
     """qasync's loop whose `call_soon` queues instead of starting a Qt timer per callback."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._ready: deque[asyncio.Handle] = deque()
+        # Not `_ready`: that is asyncio's own ready queue's name on its loops.
+        self._batched: deque[asyncio.Handle] = deque()
         self._batch = _Batch(self._run_ready)
         super().__init__(*args, **kwargs)
 
@@ -63,7 +64,7 @@ class BatchedEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is un
         if not callable(callback):  # as asyncio says it, at the call, not when it runs
             raise TypeError(f"callback must be callable: {type(callback).__name__}")
         handle = asyncio.Handle(callback, args, self, context=context)
-        self._ready.append(handle)
+        self._batched.append(handle)
         self._batch.arm()
         return handle
 
@@ -79,7 +80,7 @@ class BatchedEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is un
     def _run_ready(self) -> None:
         # Only what is queued now: callbacks queued by these run at the next batch, so Qt's
         # own events come in between and a callback that re-queues itself cannot starve them.
-        ready = self._ready
+        ready = self._batched
         try:
             for _ in range(len(ready)):
                 handle = ready.popleft()
@@ -91,6 +92,6 @@ class BatchedEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is un
 
     def close(self) -> None:
         if not self.is_running():
-            self._ready.clear()
+            self._batched.clear()
             self._batch.disarm()
         super().close()

@@ -57,7 +57,6 @@ def run_self_test(timeout: float = DEFAULT_TIMEOUT) -> int:
     started = time.perf_counter()
     watchdog = _start_watchdog(timeout + 2.0)  # the asyncio deadline below normally fires first
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("QT_API", "pyside6")  # qasync prefers PyQt if both are installed
     try:
         keyring_name = _check_imports()
         with tempfile.TemporaryDirectory(prefix="ct-ticket-self-test-") as scratch:
