@@ -142,7 +142,9 @@ def paint_first(args: argparse.Namespace, app: QApplication) -> TicketWindow:
     if args.demo:
         window.setWindowTitle("ct-ticket — DEMO (simulated CrossTrade)")
     window.show()
-    wait_for_first_paint(window)
+    if not wait_for_first_paint(window):  # said, not fatal: the desktop may show it later
+        log.warning("the window was not painted within a second of being shown: the desktop "
+                    "has not shown it yet")
     return window
 
 
@@ -316,6 +318,10 @@ async def run(args: argparse.Namespace, app: QApplication, window: TicketWindow)
 
             exit_code = 0 if save_window(window, args.screenshot) else 1
             window.close()
+            # The PNG is written: the run ends even if the window stays open. A desktop that
+            # never showed it drops the close (Wine's, when its desktop came up without the X
+            # display), and a screenshot run must not wait for a close that never comes.
+            window_closed()
 
         window.first_load_done.connect(shoot)
     # Everything loaded so far lives as long as the app: move it out of the collector's sight,
