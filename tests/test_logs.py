@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,10 +129,10 @@ def test_setup_logging_twice_installs_one_rotating_handler(log_file: Path) -> No
     ours = [
         h
         for h in logging.getLogger().handlers
-        if isinstance(h, logging.handlers.RotatingFileHandler)
+        if isinstance(h, logs.RotatingLogFile)
     ]
     assert len(ours) == 1
-    assert ours[0].maxBytes > 0 and ours[0].backupCount > 0
+    assert ours[0].max_bytes > 0 and ours[0].backups > 0
     assert any(isinstance(f, logs.SecretRedactingFilter) for f in ours[0].filters)
     assert logging.getLogger().level == logging.DEBUG
 
@@ -168,3 +167,48 @@ def test_default_log_folder_follows_the_platform_convention(
     platform: str, environ: dict[str, str], expected: str
 ) -> None:
     assert logs._default_log_dir(platform, environ, Path("/home/t")) == Path(expected)
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_log_file_is_set_aside_when_full_and_the_oldest_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "t.log"
+    handler = logs.RotatingLogFile(path, max_bytes=100, backups=2)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    try:
+        for number in range(8):  # 40 bytes a line: two lines a file
+            handler.handle(logging.makeLogRecord({"msg": f"line {number} " + "x" * 32}))
+    finally:
+        handler.close()
+    assert [line[:6] for line in _lines(path)] == ["line 6", "line 7"]
+    assert [line[:6] for line in _lines(tmp_path / "t.log.1")] == ["line 4", "line 5"]
+    assert [line[:6] for line in _lines(tmp_path / "t.log.2")] == ["line 2", "line 3"]
+    assert not (tmp_path / "t.log.3").exists()  # lines 0 and 1: the oldest, dropped
+    assert all(p.stat().st_size <= 100 for p in tmp_path.iterdir())
+
+
+def test_a_line_longer_than_the_limit_is_written_whole_not_lost(tmp_path: Path) -> None:
+    path = tmp_path / "t.log"
+    handler = logs.RotatingLogFile(path, max_bytes=10, backups=1)
+    try:
+        handler.handle(logging.makeLogRecord({"msg": "a long first line"}))
+        handler.handle(logging.makeLogRecord({"msg": "a long second line"}))
+    finally:
+        handler.close()
+    assert _lines(path) == ["a long second line"]
+    assert _lines(tmp_path / "t.log.1") == ["a long first line"]  # an empty file stays put
+
+
+def test_the_log_file_goes_on_where_another_writer_left_it(tmp_path: Path) -> None:
+    # A second ct-ticket writes the same file: the size is read from the file, not counted.
+    path = tmp_path / "t.log"
+    path.write_text("y" * 97 + "\n", encoding="utf-8")
+    handler = logs.RotatingLogFile(path, max_bytes=100, backups=1)
+    try:
+        handler.handle(logging.makeLogRecord({"msg": "next"}))
+    finally:
+        handler.close()
+    assert _lines(path) == ["next"]
+    assert _lines(tmp_path / "t.log.1") == ["y" * 97]
