@@ -52,7 +52,7 @@ def show_saved_form(view: WindowView, settings: Settings) -> None:
     form.show_price_fields()
     set_style_property(view.ticket_root, "side", side.value.lower())
     view.orders_view.toggle_button.setChecked(settings.orders_open)
-    view.orders_view.body.setVisible(settings.orders_open)
+    view.orders_view.set_open(settings.orders_open)
 
 
 class _HoldInput(QObject):

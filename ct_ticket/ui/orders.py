@@ -54,20 +54,31 @@ class OrdersPanel:
         self.shown: list[OrderInfo] = []  # the rows, in order
         self.fills_shown: list[Execution] = []  # the fills table's rows, newest first
         self.selected_id: str | None = None
+        # The fills last read while the body was not made yet: drawn when it is.
+        self.fills_waiting: tuple[Execution, ...] = ()
         view.toggle_button.toggled.connect(self._set_open)
         view.all_instruments_toggle.toggled.connect(self._set_all_instruments)
-        view.orders_table.itemSelectionChanged.connect(self._selection_changed)
-        view.cancel_order_button.clicked.connect(self.cancel_selected)
-        view.tick_down_button.clicked.connect(lambda: self.nudge_selected(-1))
-        view.tick_up_button.clicked.connect(lambda: self.nudge_selected(1))
-        view.move_button.clicked.connect(self.move_selected)
-        view.price_field.returnPressed.connect(self.move_selected)
-        view.resize_button.clicked.connect(self.resize_selected)
+        view.body_built.connect(self._wire_body)
+        if view.built is not None:  # made before the ticket came (the panel was left open)
+            self._wire_body()
         view.all_instruments_toggle.setChecked(settings.orders_all_instruments)
         view.toggle_button.setChecked(settings.orders_open)
         self._set_open(settings.orders_open)
-        self._enable_actions()
         ticket.subscribe(self.on_event)
+
+    def _wire_body(self) -> None:
+        """The body was made: connect its controls and draw what was read meanwhile."""
+        body = self.view.body
+        body.orders_table.itemSelectionChanged.connect(self._selection_changed)
+        body.cancel_order_button.clicked.connect(self.cancel_selected)
+        body.tick_down_button.clicked.connect(lambda: self.nudge_selected(-1))
+        body.tick_up_button.clicked.connect(lambda: self.nudge_selected(1))
+        body.move_button.clicked.connect(self.move_selected)
+        body.price_field.returnPressed.connect(self.move_selected)
+        body.resize_button.clicked.connect(self.resize_selected)
+        self._show_orders()
+        self._show_fills(self.fills_waiting)
+        self.fills_waiting = ()
 
     # --- the ticket's events ----------------------------------------------------------------
 
@@ -79,8 +90,9 @@ class OrdersPanel:
         elif isinstance(event, Selected):
             if event.account != self.account:
                 self.orders, self.selected_id = (), None
-                self.view.fills_table.setRowCount(0)
-                self.fills_shown = []
+                if self.view.built is not None:
+                    self.view.built.fills_table.setRowCount(0)
+                self.fills_shown, self.fills_waiting = [], ()
             self.account, self.instrument = event.account, event.instrument
             spec = contract_spec(event.instrument)
             self.tick = spec.tick_size if spec else None
@@ -90,7 +102,10 @@ class OrdersPanel:
         elif isinstance(event, OrderReplaced) and event.old_id == self.selected_id:
             self.selected_id = event.new_id
         elif isinstance(event, FillsUpdated) and event.account == self.account:
-            self._show_fills(event.executions)
+            if self.view.built is None:
+                self.fills_waiting = event.executions
+            else:
+                self._show_fills(event.executions)
 
     def _show_orders(self) -> None:
         view = self.view
@@ -99,7 +114,12 @@ class OrdersPanel:
         self.shown = [o for o in self.orders if every or not wanted
                       or normalize_instrument(o.instrument).casefold() == wanted
                       or o.instrument.casefold().split(" ")[0] == wanted]
-        table, keep = view.orders_table, self.selected_id
+        count = len(self.orders)
+        arrow = "▾" if view.toggle_button.isChecked() else "▸"
+        view.toggle_button.setText(f"{arrow} Working orders ({count})")
+        if view.built is None:  # the count above is all a panel never opened shows
+            return
+        table, keep = view.built.orders_table, self.selected_id
         table.blockSignals(True)  # rebuilding is not the trader choosing
         table.setRowCount(len(self.shown))
         for row, order in enumerate(self.shown):
@@ -119,9 +139,6 @@ class OrdersPanel:
         table.blockSignals(False)
         if keep is not None and not any(o.order_id == keep for o in self.shown):
             self.selected_id = None
-        count = len(self.orders)
-        arrow = "▾" if view.toggle_button.isChecked() else "▸"
-        view.toggle_button.setText(f"{arrow} Working orders ({count})")
         self._enable_actions()
 
     def _show_fills(self, executions: tuple[Execution, ...]) -> None:
@@ -129,7 +146,7 @@ class OrdersPanel:
         a busy day): rows already shown stay, new fills are inserted at the top and those past
         the lookback dropped at the bottom. Rebuilding every row held the loop ~17 ms at 200
         fills, once per filled order of a burst; now a follow-up costs its new rows."""
-        table = self.view.fills_table
+        table = self.view.body.fills_table
         rows = sorted(executions, key=lambda e: e.time or dt.datetime.min, reverse=True)
         old = self.fills_shown
         new = len(rows) if not old else next(
@@ -150,15 +167,17 @@ class OrdersPanel:
 
     def show_ages(self) -> None:
         """Refresh the Age column (the window's one-second timer calls this)."""
+        if self.view.built is None:
+            return
         for row, order in enumerate(self.shown):
-            item = self.view.orders_table.item(row, 6)
+            item = self.view.built.orders_table.item(row, 6)
             if item is not None:
                 item.setText(age_words(order.time))
 
     # --- the trader's choices ---------------------------------------------------------------
 
     def _set_open(self, on: bool) -> None:
-        self.view.body.setVisible(on)
+        self.view.set_open(on)  # makes the body the first time: `_wire_body` draws it
         self.settings.orders_open = on
         self._show_orders()
 
@@ -167,13 +186,14 @@ class OrdersPanel:
         self._show_orders()
 
     def _selection_changed(self) -> None:
-        rows = {index.row() for index in self.view.orders_table.selectedIndexes()}
+        body = self.view.body
+        rows = {index.row() for index in body.orders_table.selectedIndexes()}
         order = self.shown[min(rows)] if rows and min(rows) < len(self.shown) else None
         self.selected_id = order.order_id if order else None
         if order is not None:
-            self.view.quantity_field.setValue(max(1, order.quantity))
+            body.quantity_field.setValue(max(1, order.quantity))
             price = order.limit_price or order.stop_price
-            self.view.price_field.setText(format_price(price, self.tick) if price else "")
+            body.price_field.setText(format_price(price, self.tick) if price else "")
         self._enable_actions()
 
     def selected(self) -> OrderInfo | None:
@@ -182,10 +202,12 @@ class OrdersPanel:
     def _enable_actions(self) -> None:
         order = self.selected()
         priced = order is not None and bool(order.limit_price or order.stop_price)
-        view = self.view
-        view.cancel_order_button.setEnabled(order is not None)
-        view.resize_button.setEnabled(order is not None)
-        for widget in (view.tick_down_button, view.tick_up_button, view.move_button):
+        body = self.view.built
+        if body is None:
+            return
+        body.cancel_order_button.setEnabled(order is not None)
+        body.resize_button.setEnabled(order is not None)
+        for widget in (body.tick_down_button, body.tick_up_button, body.move_button):
             widget.setEnabled(priced)
 
     def cancel_selected(self) -> None:
@@ -202,10 +224,11 @@ class OrdersPanel:
         order = self.selected()
         if order is None:
             return
-        price = parse_price(self.view.price_field.text())
+        typed = self.view.body.price_field.text()
+        price = parse_price(typed)
         current = order.limit_price or order.stop_price
         if price is None or price <= 0 or not current:
-            self._say(f"Not moved: “{self.view.price_field.text()}” is not a price.")
+            self._say(f"Not moved: “{typed}” is not a price.")
             return
         try:
             self._move(order, price - Decimal(repr(current)))
@@ -224,7 +247,7 @@ class OrdersPanel:
     def resize_selected(self) -> None:
         order = self.selected()
         if order is not None:
-            self.ticket.edits.change(order, quantity=self.view.quantity_field.value())
+            self.ticket.edits.change(order, quantity=self.view.body.quantity_field.value())
 
     def _say(self, text: str) -> None:
         self.ticket.publish(Status(StatusLevel.ERROR, text, self.account))

@@ -4,6 +4,7 @@ only; ui/orders.py gives them behaviour."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ct_ticket.ui.widgets import button, named, tight
 
-__all__ = ["FILL_COLUMNS", "ORDER_COLUMNS", "OrdersView"]
+__all__ = ["FILL_COLUMNS", "ORDER_COLUMNS", "OrdersBody", "OrdersView"]
 
 ORDER_COLUMNS = ("Instrument", "Side", "Type", "Qty", "Price", "State", "Age", "Id")
 FILL_COLUMNS = ("Time", "Side", "Qty", "Price", "Instrument")
@@ -40,29 +41,14 @@ def _table(name: str, accessible: str, columns: tuple[str, ...]) -> QTableWidget
     return table
 
 
-class OrdersView(QWidget):
-    """Working orders and fills of the chosen account, under the ticket."""
+class OrdersBody(QWidget):
+    """The panel's body: working orders and fills in two tabs, and the selected order's
+    controls. Built the first time the panel opens (or something reads it): a collapsed panel,
+    as most traders keep it, costs a start neither its ~50 widgets nor their memory."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.setObjectName("ordersPanel")
-        outer = tight(QVBoxLayout(self))
-        self.toggle_button = QToolButton()
-        self.toggle_button.setCheckable(True)
-        self.toggle_button.setText("▸ Working orders")
-        named(self.toggle_button, "ordersToggle", "Show working orders",
-              "Show or hide the working orders and fills of this account")
-        self.all_instruments_toggle = QCheckBox("All instruments")
-        named(self.all_instruments_toggle, "allInstrumentsToggle", "All instruments",
-              "List the working orders of every instrument in this account")
-        row = QHBoxLayout()
-        row.addWidget(self.toggle_button)
-        row.addStretch(1)
-        row.addWidget(self.all_instruments_toggle)
-        outer.addLayout(row)
-
-        self.body = QWidget()
-        body = tight(QVBoxLayout(self.body))
+        body = tight(QVBoxLayout(self))
         self.tabs = QTabWidget()
         named(self.tabs, "ordersTabs", "Working orders and fills")
         self.orders_table = _table("workingOrdersTable", "Working orders", ORDER_COLUMNS)
@@ -99,6 +85,52 @@ class OrdersView(QWidget):
         edits.addWidget(self.quantity_field, 1)
         edits.addWidget(self.resize_button)
         body.addLayout(edits)
-        outer.addWidget(self.body)
         self.order_buttons = (self.cancel_order_button, self.tick_down_button,
                               self.tick_up_button, self.move_button, self.resize_button)
+
+
+class OrdersView(QWidget):
+    """Working orders and fills of the chosen account, under the ticket: a header that is
+    always there, and the body (`OrdersBody`) made when first needed."""
+
+    body_built = Signal()
+    """The body was just made (and is in the layout): its controller wires and fills it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("ordersPanel")
+        self._outer = tight(QVBoxLayout(self))
+        self.toggle_button = QToolButton()
+        self.toggle_button.setCheckable(True)
+        self.toggle_button.setText("▸ Working orders")
+        named(self.toggle_button, "ordersToggle", "Show working orders",
+              "Show or hide the working orders and fills of this account")
+        self.all_instruments_toggle = QCheckBox("All instruments")
+        named(self.all_instruments_toggle, "allInstrumentsToggle", "All instruments",
+              "List the working orders of every instrument in this account")
+        row = QHBoxLayout()
+        row.addWidget(self.toggle_button)
+        row.addStretch(1)
+        row.addWidget(self.all_instruments_toggle)
+        self._outer.addLayout(row)
+        self.built: OrdersBody | None = None
+
+    @property
+    def body(self) -> OrdersBody:
+        """The body, made (hidden, unless the panel is open) the first time it is asked for."""
+        if self.built is None:
+            built = self.built = OrdersBody()
+            built.setVisible(self.toggle_button.isChecked())
+            self._outer.addWidget(built)
+            self.body_built.emit()
+        return self.built
+
+    def set_open(self, on: bool) -> None:
+        """Show or hide the body; a body that was never made is made only to be shown."""
+        if on or self.built is not None:
+            self.body.setVisible(on)
+
+    @property
+    def order_buttons(self) -> tuple[QWidget, ...]:
+        """The selected order's buttons; none while the body was never made."""
+        return self.built.order_buttons if self.built is not None else ()

@@ -117,7 +117,7 @@ def _two_working_limits(qtbot: Any, window: TicketWindow, sim: Any) -> tuple[flo
         qtbot.waitUntil(lambda: not window.ticket.busy and not window.ticket._tasks,
                         timeout=5_000)
     window.orders.view.toggle_button.setChecked(True)
-    qtbot.waitUntil(lambda: window.orders.view.orders_table.rowCount() == 2, timeout=5_000)
+    qtbot.waitUntil(lambda: window.orders.view.body.orders_table.rowCount() == 2, timeout=5_000)
     return prices
 
 
@@ -125,12 +125,12 @@ def test_cancel_one_working_order_from_the_panel_cancels_only_that_one(
         qtbot: Any, window: TicketWindow, sim_server: Any) -> None:
     sim = sim_server.sim
     _two_working_limits(qtbot, window, sim)
-    table = window.orders.view.orders_table
+    table = window.orders.view.body.orders_table
     table.selectRow(0)
     target = window.orders.selected()
     assert target is not None
     before = len(sim.requests)
-    qtbot.mouseClick(window.orders.view.cancel_order_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.orders.view.body.cancel_order_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=5_000)
     cancels = [r for r in sim.requests[before:] if r.path.endswith("/cancel")]
     assert [r.path for r in cancels] == [
@@ -142,12 +142,12 @@ def test_move_one_tick_is_one_put_with_the_new_price_and_the_panel_shows_the_new
         qtbot: Any, window: TicketWindow, sim_server: Any) -> None:
     sim = sim_server.sim
     _two_working_limits(qtbot, window, sim)
-    table = window.orders.view.orders_table
+    table = window.orders.view.body.orders_table
     table.selectRow(0)
     target = window.orders.selected()
     assert target is not None and target.limit_price is not None
     before = len(sim.requests)
-    qtbot.mouseClick(window.orders.view.tick_up_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.orders.view.body.tick_up_button, Qt.MouseButton.LeftButton)
     new_price = target.limit_price + 0.25
     qtbot.waitUntil(lambda: window.orders.selected() is not None
                     and window.orders.selected().limit_price == new_price, timeout=5_000)

@@ -35,7 +35,7 @@ def posts(sim_server: Any, ending: str) -> list[Any]:
 
 
 def orders_text(window: TicketWindow) -> str:
-    table = window.orders.view.orders_table
+    table = window.orders.view.body.orders_table
     return "\n".join(" ".join((table.item(r, c).text() if table.item(r, c) else "")
                               for c in range(table.columnCount()))
                      for r in range(table.rowCount()))
