@@ -105,8 +105,6 @@ class GroupResultsPanel:
         self._draw_due.setSingleShot(True)
         self._draw_due.setInterval(FRAME_MS)
         self._draw_due.timeout.connect(self._draw)
-        view.toggle_button.toggled.connect(self._set_open)
-        view.retry_button.clicked.connect(self.retry)
 
     def show(self, results: GroupResults) -> None:
         """A group send started or moved on: the panel appears and says where each member is.
@@ -117,6 +115,9 @@ class GroupResultsPanel:
         self.results = results
         if not self.rooms:
             self.rooms = self.sends.rooms()
+        if self.view.make():  # the first group send: the panel's widgets are made now
+            self.view.toggle_button.toggled.connect(self._set_open)
+            self.view.retry_button.clicked.connect(self.retry)
         if self.view.isHidden():
             self.view.setVisible(True)
         if results.done:  # the outcome is drawn at once

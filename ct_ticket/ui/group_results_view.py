@@ -1,6 +1,6 @@
 """The group results panel's widgets: a collapsible header naming the group's last send, the
 out-of-sync banner, one row per member and "Retry the failed ones". Layout and names only;
-ui/group_results.py gives them behaviour. Hidden until a group send starts."""
+ui/group_results.py gives them behaviour. Made, and shown, when a group send starts."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QToolButton,
     QVBoxLayout,
@@ -28,11 +29,27 @@ _VISIBLE_ROWS_PX = 230  # beyond this the table scrolls: the ticket stays one sc
 
 
 class GroupResultsView(QWidget):
-    """Each member's answer to the group's last send."""
+    """Each member's answer to the group's last send. Empty and hidden until `make` (at the
+    first group send): a trader who never sends to a group never pays for its ~25 widgets."""
+
+    toggle_button: QToolButton
+    summary_label: QLabel
+    body: QWidget
+    banner: QLabel
+    table: QTableWidget
+    retry_button: QPushButton
 
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("groupResultsPanel")
+        self.setVisible(False)
+        self.made = False
+
+    def make(self) -> bool:
+        """Make the widgets, once; True when this call made them."""
+        if self.made:
+            return False
+        self.made = True
         outer = tight(QVBoxLayout(self))
         self.toggle_button = QToolButton()
         self.toggle_button.setCheckable(True)
@@ -81,7 +98,7 @@ class GroupResultsView(QWidget):
         actions.addWidget(self.retry_button)
         body.addLayout(actions)
         outer.addWidget(self.body)
-        self.setVisible(False)
+        return True
 
     @contextlib.contextmanager
     def changing_cells(self) -> Iterator[None]:

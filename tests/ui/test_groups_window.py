@@ -144,6 +144,7 @@ def test_group_of_three_sends_three_orders_names_the_rejection_and_retries_only_
         assert window.view.ticket_root.property("accountKind") == "sim"
         assert view.quantity_field.value() == 2  # the base quantity stays the base
         assert not window.group_results.view.isVisible()
+        assert not window.group_results.view.made  # no widgets before the first group send
 
         sim.reject_next_orders("Sim103", 1, REASON)
         said = _statuses(window)
